@@ -26,4 +26,9 @@ d = { 'settings': { 'branch': 'main',
                           'rrlib.io.load_folder': ('io.html#load_folder', 'rrlib/io.py'),
                           'rrlib.io.load_image': ('io.html#load_image', 'rrlib/io.py'),
                           'rrlib.io.save_image': ('io.html#save_image', 'rrlib/io.py'),
-                          'rrlib.io.to_uint8': ('io.html#to_uint8', 'rrlib/io.py')}}}
+                          'rrlib.io.to_uint8': ('io.html#to_uint8', 'rrlib/io.py')},
+            'rrlib.resize': { 'rrlib.resize._quantize': ('resize.html#_quantize', 'rrlib/resize.py'),
+                              'rrlib.resize.cubic': ('resize.html#cubic', 'rrlib/resize.py'),
+                              'rrlib.resize.imresize': ('resize.html#imresize', 'rrlib/resize.py'),
+                              'rrlib.resize.imresize_matrix': ('resize.html#imresize_matrix', 'rrlib/resize.py'),
+                              'rrlib.resize.resize': ('resize.html#resize', 'rrlib/resize.py')}}}
