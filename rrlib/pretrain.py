@@ -51,7 +51,7 @@ def pretrain_tiny_prior(output_dir:str|Path, # run folder (checkpoints, loss.csv
     photos = {k: v for k, v in embedded_images(downscale).items() if k in train_names}
     sample_t = timestep_sampler('logit_normal')
     prior.transformer.requires_grad_(True)
-    def step_loss(step, g):
+    def step_loss(step, g, transformer):
         z0 = prior.codec.encode(random_crops(photos, batch_size, crop, g))
         return rectified_flow_loss(prior.velocity, z0, torch.randn(z0.shape, generator=g), sample_t(batch_size, g))
     train(prior.transformer, step_loss, steps, output_dir, lr=lr, seed=seed, save_every=save_every, progress=progress)

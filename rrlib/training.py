@@ -56,7 +56,7 @@ def write_loss_log(history:list[dict], path:Path):
 
 # %% ../nbs/41_training.ipynb #a0db7802
 def train(module:torch.nn.Module, # holds the trainable parameters (requires_grad=True)
-          step_loss, # (step, generator) -> {'loss': tensor, ...}
+          step_loss, # (step, generator, prepared module) -> {'loss': tensor, ...}
           max_steps:int, # train until this many steps are done (a resumed run continues up to it)
           output_dir:str|Path, # checkpoints/ and loss.csv go here
           lr:float=1e-5, # AdamW learning rate (FluxIR: 1e-5)
@@ -84,14 +84,14 @@ def train(module:torch.nn.Module, # holds the trainable parameters (requires_gra
         g = step_generator(seed, state.step, acc.process_index)
         module.train()
         with acc.accumulate(module):
-            out = step_loss(state.step, g)
+            out = step_loss(state.step, g, module)
             acc.backward(out['loss'])
             if max_grad_norm and acc.sync_gradients: acc.clip_grad_norm_(params, max_grad_norm)
             opt.step(); opt.zero_grad(set_to_none=True)
         state.step += 1
         if state.step % log_every == 0 or state.step == max_steps:
             state.history.append({'step': state.step, **{k: float(torch.as_tensor(v).detach()) for k, v in out.items()}})
-            bar.set_postfix(loss=f"{float(out['loss']):.4f}")
+            bar.set_postfix(loss=f"{state.history[-1]['loss']:.4f}")
         bar.update(1)
         if state.step % save_every == 0 or state.step == max_steps:
             save_checkpoint(acc, output_dir, state.step)
