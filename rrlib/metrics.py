@@ -334,8 +334,11 @@ def available_table(names=FIELD_METRICS, weights_dir=None) -> str:
     return '\n'.join([f"{'metric':<22} {'':<3} {'better':<7} {'status':<12} detail", *rows])
 
 def metrics_main(argv:list[str]) -> int:
-    "`rrlib metrics --available [--all] [--metrics a,b] [--weights-dir DIR]`."
-    p = argparse.ArgumentParser(prog='rrlib metrics', description='List the metrics and whether they can run here (no downloads).')
+    "`rrlib metrics --available [--all] [--metrics a,b] [--weights-dir DIR]`; `rrlib metrics select …` curates a folder."
+    if argv[:1] == ['select']:
+        from rrlib.iqa_select import select_main
+        return select_main(argv[1:])
+    p = argparse.ArgumentParser(prog='rrlib metrics', description='List the metrics and whether they can run here (no downloads). `rrlib metrics select --help`: IQA selection of a folder.')
     p.add_argument('--available', action='store_true', help='list the metrics with their status (the default action)')
     p.add_argument('--all', action='store_true', help='every pyiqa metric, not only the ones restoration papers report')
     p.add_argument('--metrics', help='comma-separated names to check instead')
