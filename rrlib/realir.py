@@ -177,12 +177,14 @@ VLMJudge._ask, VLMJudge.rate = _ask, _rate
 
 # %% ../nbs/71_realir.ipynb #0db0eb7a
 def tiny_qwen2vl(path:str|Path, # folder to write
-                 seed:int=0) -> Path:
+                 seed:int=0, # weight initialisation
+                 mute:bool=False, # zero the final norm: every logit is 0, so it answers the end token (id 0) at once — fast tests
+                ) -> Path:
     "Write a tiny random Qwen2-VL model + processor (tests only; its answers are noise)."
     from tokenizers import Tokenizer, models, pre_tokenizers, decoders, trainers
     from transformers import PreTrainedTokenizerFast, Qwen2VLConfig, Qwen2VLForConditionalGeneration, Qwen2VLProcessor, Qwen2VLImageProcessor
     from transformers.models.qwen2_vl.video_processing_qwen2_vl import Qwen2VLVideoProcessor
-    special = ['<|endoftext|>', '<|im_start|>', '<|im_end|>', '<|vision_start|>', '<|vision_end|>', '<|image_pad|>', '<|video_pad|>']
+    special = ['<|im_end|>', '<|endoftext|>', '<|im_start|>', '<|vision_start|>', '<|vision_end|>', '<|image_pad|>', '<|video_pad|>']
     tk = Tokenizer(models.BPE()); tk.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False); tk.decoder = decoders.ByteLevel()
     tk.train_from_iterator(["Score: 1 2 3 4 5 rate the degradation"], trainers.BpeTrainer(vocab_size=300, special_tokens=special,
                            initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
@@ -197,7 +199,9 @@ def tiny_qwen2vl(path:str|Path, # folder to write
         image_token_id=ids['<|image_pad|>'], video_token_id=ids['<|video_pad|>'],
         vision_start_token_id=ids['<|vision_start|>'], vision_end_token_id=ids['<|vision_end|>'])
     torch.manual_seed(seed)
-    Qwen2VLForConditionalGeneration(cfg).save_pretrained(path)
+    model = Qwen2VLForConditionalGeneration(cfg)
+    if mute: torch.nn.init.zeros_(model.model.language_model.norm.weight)
+    model.save_pretrained(path)
     Qwen2VLProcessor(image_processor=Qwen2VLImageProcessor(min_pixels=28 * 28, max_pixels=112 * 112), tokenizer=tok,
                      video_processor=Qwen2VLVideoProcessor(), chat_template=_TINY_TEMPLATE).save_pretrained(path)
     return Path(path)
