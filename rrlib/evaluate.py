@@ -73,7 +73,7 @@ class Evaluation:
                  judge:str='none', # RealIR-Bench judge: 'none', 'vlm' or 'offline' (the proxy)
                  task:str|None=None, # the degradation type the judge rates (RealIR-Bench scores one task per run)
                  vlm_dir=None, prompt_file=None, # the VLM folder and an optional prompt file
-                 lps_metric:str='lpips', # LPS distance: 'lpips' (LPIPS-Alex, the protocol's) or '1-ssim' (an offline stand-in, labelled)
+                 lps_metric:str='lpips', # LPS distance: 'lpips' (LPIPS-Alex, the protocol's) or '1-ssim' (1 − SSIM on Y: an offline stand-in, labelled)
                  weights_dir=None, device='cpu', cache=None, progress:bool=True):
         self.pred_dir, self.ref_dir, self.input_dir = pred_dir, ref_dir, input_dir
         self.metrics, self.convention = [m.strip() for m in metrics if m.strip()], convention or Convention()
@@ -100,11 +100,13 @@ def _check(self:Evaluation):
 Evaluation._check = _check
 
 # %% ../nbs/73_evaluate.ipynb #92f79680
+_PROTOCOL = {'_lpips': ('lpips', Convention()), '_ssim_y': ('ssim', Convention('y'))}  # LPS's own metrics: no crop, whatever the run's convention
+
 def _metric(self:Evaluation, name:str):
-    "The metric `name` under this run's convention, built on first use."
+    "The metric `name` under this run's convention (LPS's under the protocol's), built on first use."
     if name not in self._built:
-        conv = self.convention if name != '_ssim_rgb' else Convention('rgb', 0, 'resize')
-        self._built[name] = create_metric('ssim' if name == '_ssim_rgb' else name, conv, self.device, self.weights_dir)
+        m, conv = _PROTOCOL.get(name, (name, self.convention))
+        self._built[name] = create_metric(m, conv, self.device, self.weights_dir)
     return self._built[name]
 
 def _judge(self:Evaluation):
@@ -119,7 +121,7 @@ Evaluation._metric, Evaluation._judge = _metric, _judge
 def _judge_id(self:Evaluation) -> str:
     return f"vlm:{Path(self.vlm_dir).name}:{self.prompt.name}" if self.judge_kind == 'vlm' else f"offline:{OfflineJudge.name}"
 
-def _lps_name(self:Evaluation) -> str: return 'lps' if self.lps_metric == 'lpips' else 'lps_proxy_1-ssim'
+def _lps_name(self:Evaluation) -> str: return 'lps' if self.lps_metric == 'lpips' else 'lps_proxy_1-ssim_y'
 
 def columns(self:Evaluation) -> list[str]:
     "The per-image columns this run writes, besides 'image'."
@@ -165,8 +167,8 @@ def _rating(self:Evaluation, path, imgs:_Lazy, which:str) -> dict:
 def _distance(self:Evaluation, pair:dict, imgs:_Lazy) -> float:
     key = f"{self._lps_name()}|{file_hash(pair['input'])}|{file_hash(pair['pred'])}"
     if key not in self.cache:
-        d = lps(imgs['input'], imgs['pred'], self._metric('lpips')) if self.lps_metric == 'lpips' else \
-            1 - lps(imgs['input'], imgs['pred'], self._metric('_ssim_rgb'))
+        d = lps(imgs['input'], imgs['pred'], self._metric('_lpips')) if self.lps_metric == 'lpips' else \
+            1 - lps(imgs['input'], imgs['pred'], self._metric('_ssim_y'))
         self.cache.put(key, d)
     return self.cache[key]
 
@@ -223,7 +225,7 @@ def _markdown(self:Evaluation) -> str:
     L += [f"* {Metric(metric_info(m), self.convention, None, 'cpu').describe()}" for m in self.metrics]
     if self.judge_kind == 'vlm': L.append(f"* judge: VLM `{Path(self.vlm_dir).name}`, prompt `{self.prompt.name}`, task `{self.task}`")
     if self.judge_kind == 'offline': L.append(f"* judge: {OfflineJudge.label} `{OfflineJudge.name}`, task `{self.task}` — RS/FS here are proxies, not RealIR-Bench's VLM RS")
-    if self.judge_kind != 'none': L.append(f"* LPS: " + ('LPIPS-Alex (input vs restoration resized with Lanczos)' if self.lps_metric == 'lpips' else '1 − SSIM (RGB) — an offline stand-in for LPIPS'))
+    if self.judge_kind != 'none': L.append(f"* LPS: " + ('LPIPS-Alex (input vs restoration resized with Lanczos)' if self.lps_metric == 'lpips' else '1 − SSIM (Y of BT.601 YCbCr), input vs restoration resized with Lanczos — an offline stand-in for LPIPS'))
     m = self.means()
     L += ['', '| ' + ' | '.join(m) + ' |', '|' + '---|' * len(m), '| ' + ' | '.join(f"{v:.4f}" for v in m.values()) + ' |']
     if self.skipped: L += ['', '## Skipped (unreadable)', ''] + [f"* `{n}`: {e}" for n, e in self.skipped]

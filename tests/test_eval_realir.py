@@ -26,7 +26,7 @@ def test_vlm_judge_wiring(tmp_path, pairs, capsys):
     assert main(['eval', '--pred', str(pred), '--input', str(inp), '--judge', 'vlm', '--vlm', str(model), '--task', 'compression',
                  '--prompt-file', str(tmp_path / 'p.txt'), '--lps', '1-ssim', '--out', str(out), '--no-progress']) == 0
     rows = list(csv.DictReader(open(out)))
-    assert [r['image'] for r in rows] == ['astronaut', 'coffee', 'mean'] and 'judge_input' in rows[0] and 'lps_proxy_1-ssim' in rows[0]
+    assert [r['image'] for r in rows] == ['astronaut', 'coffee', 'mean'] and 'judge_input' in rows[0] and 'lps_proxy_1-ssim_y' in rows[0]
     answers = [json.loads(l) for l in out.with_suffix('.answers.jsonl').read_text().splitlines()]
     assert [a['input'] for a in answers] == [['', '', '']] * 2  # bounded retry, every raw answer kept
     assert rows[0]['rs'] == '' and rows[0]['proxy_fs'] == ''  # no score: the pair is dropped, not counted as 0

@@ -89,6 +89,7 @@ def test_corrupt_file_reported_and_skipped(tmp_path, capsys):
     (['--metrics', 'psnrr', '--ref', 'X'], "did you mean psnr"),
     (['--metrics', 'niqe', '--judge', 'offline', '--task', 'noise'], 'give --input'),
     (['--metrics', 'lpips', '--ref', 'REF'], 'alexnet-owt-7be5be79.pth'),
+    (['--input', 'REF', '--judge', 'offline', '--task', 'noise'], 'alexnet-owt-7be5be79.pth'),  # LPS = LPIPS-Alex by default
 ])
 def test_bad_input_is_one_line(tmp_path, capsys, extra, message):
     ref, pred = _folders(tmp_path, n=1)
