@@ -16,8 +16,9 @@ from .resize import imresize
 
 # %% auto #0
 __all__ = ['COLORS', 'SIZE_POLICIES', 'ASSETS', 'COLOR_AWARE', 'METRICS', 'FIELD_METRICS', 'Convention', 'sr_convention',
-           'crop_border', 'match_sizes', 'weights_dirs', 'weights_guard', 'niqe_params_mat', 'BrisquePackage',
-           'MetricInfo', 'metric_info', 'Metric', 'create_metric', 'metric_status', 'available_table', 'metrics_main']
+           'crop_border', 'match_sizes', 'weights_dirs', 'missing_cause', 'weights_guard', 'niqe_params_mat',
+           'BrisquePackage', 'MetricInfo', 'metric_info', 'Metric', 'create_metric', 'metric_status', 'available_table',
+           'metrics_main']
 
 # %% ../nbs/70_metrics.ipynb #29a613c5
 COLORS = {'rgb': 'RGB', 'y': 'Y (BT.601 YCbCr)', 'yiq': 'Y (YIQ)'}
@@ -119,6 +120,22 @@ def _clip_download(url, root):
     return _ACTIVE[-1].file(os.path.basename(url), root, url)
 
 # %% ../nbs/70_metrics.ipynb #e493d828
+def _hf_missing():
+    "A `MissingWeightsError` that is also the hub's `LocalEntryNotFoundError`, so libraries that probe optional files carry on."
+    from huggingface_hub.errors import LocalEntryNotFoundError
+    global _HFMissing
+    if '_HFMissing' not in globals():
+        class _HFMissing(MissingWeightsError, LocalEntryNotFoundError): pass
+    return _HFMissing
+
+def missing_cause(e:BaseException) -> MissingWeightsError|None:
+    "The `MissingWeightsError` behind `e`, if a library wrapped one (transformers re-raises as OSError)."
+    while e is not None:
+        if isinstance(e, MissingWeightsError): return e
+        e = e.__cause__ or e.__context__
+    return None
+
+# %% ../nbs/70_metrics.ipynb #35b98b9c
 def _hf_hub_download(repo_id, filename, *a, subfolder=None, **k):
     if not _ACTIVE: return _orig('hf_hub_download', repo_id, filename, *a, subfolder=subfolder, **k)
     from huggingface_hub.errors import LocalEntryNotFoundError
@@ -129,7 +146,7 @@ def _hf_hub_download(repo_id, filename, *a, subfolder=None, **k):
     try: p = _orig('hf_hub_download', repo_id, filename, *a, subfolder=subfolder, **{**k, 'local_files_only': True})
     except (LocalEntryNotFoundError, OSError):
         where = f"{lk.dirs[0]}/{repo_id}/" if lk.dirs else f"the Hugging Face cache {constants.HF_HUB_CACHE}"
-        raise MissingWeightsError(f"{lk.owner} needs {name} of the Hugging Face repo {repo_id}: put it in {where}") from None
+        raise _hf_missing()(f"{lk.owner} needs the Hugging Face repo {repo_id} (it asked for {name}): put it in {where}") from None
     return lk.use(p)
 
 # %% ../nbs/70_metrics.ipynb #7908eb63
@@ -264,6 +281,9 @@ def _build(info:MetricInfo, convention:Convention, device, weights_dir) -> torch
         try: return pyiqa.create_metric(info.pyiqa_name, device=device, **kw)
         except ModuleNotFoundError as e:
             raise RRLibError(f"metric {info.name!r} needs the Python module {e.name!r}, which is not importable here ({e})") from None
+        except Exception as e:
+            if (m := missing_cause(e)) is not None: raise MissingWeightsError(str(m)) from None
+            raise
 
 # %% ../nbs/70_metrics.ipynb #42b30ea6
 class Metric:

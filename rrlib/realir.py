@@ -140,13 +140,16 @@ class VLMJudge:
                  max_new_tokens:int=32, tries:int=3, backoff:float=1.0,
                  retry_hint:str="\nReply with exactly: Score: <1-5>"):
         from transformers import AutoProcessor, AutoModelForImageTextToText
-        from rrlib.metrics import weights_guard
+        from rrlib.metrics import weights_guard, missing_cause
         path = _check_model_dir(model_dir)
         self.device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
         dtype = torch.bfloat16 if self.device.type == 'cuda' else torch.float32
         with weights_guard(f"the VLM judge ({path.name})"):
-            self.processor = AutoProcessor.from_pretrained(path, local_files_only=True)
-            self.model = AutoModelForImageTextToText.from_pretrained(path, local_files_only=True, dtype=dtype).to(self.device).eval()
+            try:
+                self.processor = AutoProcessor.from_pretrained(path, local_files_only=True)
+                self.model = AutoModelForImageTextToText.from_pretrained(path, local_files_only=True, dtype=dtype).to(self.device).eval()
+            except OSError as e:  # a file missing from the folder: transformers says which
+                raise MissingWeightsError(f"the VLM judge could not load {path}: {str(missing_cause(e) or e).splitlines()[0]}") from None
         self.prompt, self.name = prompt or DEFAULT, path.name
         self.max_new_tokens, self.tries, self.backoff, self.retry_hint = max_new_tokens, tries, backoff, retry_hint
 
