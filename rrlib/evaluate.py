@@ -78,7 +78,7 @@ class Evaluation:
         self.pred_dir, self.ref_dir, self.input_dir = pred_dir, ref_dir, input_dir
         self.metrics, self.convention = [m.strip() for m in metrics if m.strip()], convention or Convention()
         self.judge_kind, self.task, self.vlm_dir, self.lps_metric = judge, task, vlm_dir, lps_metric
-        self.prompt = load_prompt(prompt_file) if judge == 'vlm' else None
+        self.prompt, self._prompt_file = (load_prompt(prompt_file) if judge == 'vlm' else None), prompt_file
         self.weights_dir, self.device, self.progress = weights_dir, device, progress
         self.cache, self._built, self.skipped, self.notes = ScoreCache(cache), {}, [], []
         self._check()
@@ -96,6 +96,8 @@ def _check(self:Evaluation):
         if self.task not in DEGRADATIONS: raise RRLibError(f"--task must name the degradation the judge rates, one of {DEGRADATIONS}")
         if self.lps_metric not in ('lpips', '1-ssim'): raise RRLibError(f"--lps must be lpips or 1-ssim, got {self.lps_metric!r}")
     if not self.metrics and self.judge_kind == 'none': raise RRLibError("nothing to compute: give --metrics and/or --judge")
+    if self.prompt is None and self.judge_kind != 'vlm' and getattr(self, '_prompt_file', None):
+        raise RRLibError("--prompt-file applies to the VLM judge only (--judge vlm)")
 
 Evaluation._check = _check
 

@@ -137,7 +137,7 @@ class VLMJudge:
     def __init__(self, model_dir:str|Path, # local model folder
                  prompt:Prompt|None=None, # default: rrlib's `DEFAULT`
                  device:str|torch.device|None=None, # default: CUDA if present
-                 max_new_tokens:int=32, tries:int=3, backoff:float=1.0,
+                 max_new_tokens:int=32, tries:int=3, backoff:float=0.0,
                  retry_hint:str="\nReply with exactly: Score: <1-5>"):
         from transformers import AutoProcessor, AutoModelForImageTextToText
         from rrlib.metrics import weights_guard, missing_cause
