@@ -20,7 +20,7 @@ from .offline_judge import OfflineJudge, RATED
 
 # %% auto #0
 __all__ = ['OFFLINE_FR', 'OFFLINE_NR', 'FULL_FR', 'FULL_NR', 'pair_files', 'file_hash', 'ScoreCache', 'Evaluation', 'columns',
-           'Unreadable', 'run', 'means', 'write', 'eval_main', 'bicubic_baseline', 'offline_metrics']
+           'Unreadable', 'run', 'means', 'group_means', 'write', 'eval_main', 'bicubic_baseline', 'offline_metrics']
 
 # %% ../nbs/73_evaluate.ipynb #712d55ad
 def _stems(folder) -> dict[str, Path]:
@@ -204,13 +204,20 @@ def run(self:Evaluation) -> list[dict]:
 Evaluation.run = run
 
 # %% ../nbs/73_evaluate.ipynb #6600acb0
-def means(self:Evaluation) -> dict:
-    "Column -> mean over the images that have a value."
+def means(self:Evaluation, rows:list[dict]|None=None) -> dict:
+    "Column -> mean over the images (of `rows`, default all) that have a value."
     out = {}
     for c in self.columns():
-        v = [r[c] for r in self.rows if r.get(c) is not None]
+        v = [r[c] for r in (self.rows if rows is None else rows) if r.get(c) is not None]
         out[c] = float(np.mean(v)) if v else float('nan')
     return out
+
+def group_means(self:Evaluation) -> dict[str, dict]:
+    "Per top-level subfolder (e.g. one per degradation type, FoundIR style): group -> column means. Empty for a flat folder."
+    groups = {}
+    for r in self.rows:
+        if '/' in r['image']: groups.setdefault(r['image'].split('/')[0], []).append(r)
+    return {g: self.means(rs) | {'n': len(rs)} for g, rs in sorted(groups.items())}
 
 def _csv(self:Evaluation) -> str:
     cols = ['image', *self.columns()]
@@ -218,7 +225,7 @@ def _csv(self:Evaluation) -> str:
     lines = [','.join(cols)] + [','.join(fmt(r.get(c)) for c in cols) for r in self.rows]
     return '\n'.join(lines + [','.join(['mean'] + [fmt(v) for v in self.means().values()])]) + '\n'
 
-Evaluation.means, Evaluation._csv = means, _csv
+Evaluation.means, Evaluation.group_means, Evaluation._csv = means, group_means, _csv
 
 # %% ../nbs/73_evaluate.ipynb #be222bdd
 def _markdown(self:Evaluation) -> str:
@@ -230,6 +237,10 @@ def _markdown(self:Evaluation) -> str:
     if self.judge_kind != 'none': L.append(f"* LPS: " + ('LPIPS-Alex (input vs restoration resized with Lanczos)' if self.lps_metric == 'lpips' else '1 − SSIM (Y of BT.601 YCbCr), input vs restoration resized with Lanczos — an offline stand-in for LPIPS'))
     m = self.means()
     L += ['', '| ' + ' | '.join(m) + ' |', '|' + '---|' * len(m), '| ' + ' | '.join(f"{v:.4f}" for v in m.values()) + ' |']
+    if (g := self.group_means()):
+        cols = list(m)
+        L += ['', '## Per subfolder', '', '| group | n | ' + ' | '.join(cols) + ' |', '|---|---|' + '---|' * len(cols)]
+        L += [f"| {k} | {v['n']} | " + ' | '.join(f"{v[c]:.4f}" for c in cols) + ' |' for k, v in g.items()]
     if self.skipped: L += ['', '## Skipped (unreadable)', ''] + [f"* `{n}`: {e}" for n, e in self.skipped]
     if self.notes: L += ['', '## Not scored', ''] + [f"* `{n}` {m}: {e}" for n, m, e in self.notes]
     if self.unmatched: L += ['', f"Unmatched restorations ({len(self.unmatched)}): " + ', '.join(f"`{n}`" for n in self.unmatched[:20])]

@@ -97,3 +97,17 @@ def test_bad_input_is_one_line(tmp_path, capsys, extra, message):
     rc = main(['eval', '--pred', str(pred), *extra, '--out', str(tmp_path / 'r.csv'), '--no-progress', '--weights-dir', str(tmp_path)])
     err = capsys.readouterr().err.strip()
     assert rc == 2 and message in err and len(err.splitlines()) == 1 and 'Traceback' not in err
+
+
+def test_per_type_subfolders(tmp_path):
+    "FoundIR style: one subfolder per degradation type gives a per-type table."
+    ref, pred = _folders(tmp_path, n=4)
+    for sub, names in (('noise', ('im0', 'im1')), ('blur', ('im2', 'im3'))):
+        for d in (ref, pred):
+            (d / sub).mkdir()
+            for n in names:
+                for f in d.glob(f'{n}.*'): f.rename(d / sub / f.name)
+    out = tmp_path / 'r.csv'
+    assert main(['eval', '--pred', str(pred), '--ref', str(ref), '--metrics', 'psnr', '--out', str(out), '--no-progress']) == 0
+    md = out.with_suffix('.md').read_text()
+    assert '## Per subfolder' in md and '| blur | 2 |' in md and '| noise | 2 |' in md
