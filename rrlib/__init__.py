@@ -9,6 +9,11 @@ Docs: https://rrlib.github.io/rrlib/package.html.md"""
 __all__ = []
 
 # %% ../nbs/95_package.ipynb #d87e0b57
+import logging
+# bitsandbytes (pulled in by diffusers/peft/pyiqa) warns on import that an optional CPU kernel package is missing;
+# rrlib never uses 4-bit kernels, so silence it before anything imports it
+logging.getLogger('bitsandbytes').setLevel(logging.ERROR)
+
 _LAZY = {
     'PixelUnshuffleCodec': 'rrlib.codecs', 'PromptEmbeddings': 'rrlib.priors',
     'FluxIRAdapter': 'rrlib.adapters.fluxir', 'FluxIRPipeline': 'rrlib.pipelines',

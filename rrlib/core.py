@@ -6,13 +6,9 @@ Docs: https://rrlib.github.io/rrlib/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #981501d9
 from __future__ import annotations
-import os, tempfile, contextlib, logging
+import os, tempfile, contextlib
 from pathlib import Path
 import torch
-
-# bitsandbytes (pulled in by diffusers/peft) warns on import that an optional CPU kernel package is missing;
-# rrlib never uses 4-bit kernels, so the warning is noise on every command line
-logging.getLogger('bitsandbytes').setLevel(logging.ERROR)
 
 # %% auto #0
 __all__ = ['RRLibError', 'MissingWeightsError', 'check_images', 'as_generator', 'default_device', 'atomic_path',

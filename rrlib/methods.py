@@ -14,7 +14,7 @@ from .adapters.fluxir import FluxIRAdapter, fluxir_velocity
 from .pipelines import FluxIRPipeline
 
 # %% auto #0
-__all__ = ['METHODS', 'Method', 'build_fluxir', 'build_method', 'flow_step_loss']
+__all__ = ['METHODS', 'DEFAULT_PRIORS', 'Method', 'build_fluxir', 'build_method', 'flow_step_loss']
 
 # %% ../nbs/55_methods.ipynb #bea69ad5
 @dataclass
@@ -39,12 +39,27 @@ def build_fluxir(prior, # a FluxPrior
     return Method('fluxir', adapter, lambda a, z_t, t, z_lq: fluxir_velocity(prior, a, z_t, t, z_lq),
                   lambda a: FluxIRPipeline.from_prior(prior, a), 'flow')
 
-METHODS = {'fluxir': build_fluxir}
+METHODS = {
+    'fluxir': 'rrlib.methods:build_fluxir',                 # FluxIR (Flux)
+    'dra': 'rrlib.adapters.dra:build_dra',                   # Diffusion Restoration Adapter (SD3 / SDXL)
+    'dreamclear': 'rrlib.adapters.dreamclear:build_dreamclear',  # DreamClear (PixArt-α)
+    'editing': 'rrlib.adapters.editing:build_editing',       # RealRestorer-style editing-model fine-tune (FLUX.1-Kontext)
+    'controlnet': 'rrlib.adapters.controlnet:build_controlnet',  # diffusers ControlNet baselines
+}
+DEFAULT_PRIORS = {'fluxir': 'tiny-flux', 'dra': 'tiny-sd3', 'dreamclear': 'tiny-pixart', 'editing': 'tiny-flux-kontext',
+                  'controlnet': 'tiny-flux'}
+
+def _resolve(spec:str):
+    import importlib
+    mod, fn = spec.split(':')
+    return getattr(importlib.import_module(mod), fn)
 
 def build_method(name:str, prior, **params) -> Method:
     "The named method built on `prior`."
     if name not in METHODS: raise RRLibError(f"unknown method {name!r}; available: {sorted(METHODS)}")
-    return METHODS[name](prior, **params)
+    try: build = _resolve(METHODS[name])
+    except (ImportError, AttributeError): raise RRLibError(f"method {name!r} is not implemented in this version of rrlib") from None
+    return build(prior, **params)
 
 # %% ../nbs/55_methods.ipynb #671e4619
 def flow_step_loss(method:Method, prior, # the method and its frozen prior

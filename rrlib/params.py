@@ -30,7 +30,17 @@ def _fluxir_counts(cfg:dict, args) -> dict:
     from rrlib.adapters.fluxir import fluxir_param_counts
     return fluxir_param_counts(cfg, None if args.rank == 0 else args.rank)
 
-PARAM_COUNTERS = {'fluxir': _fluxir_counts}
+PARAM_COUNTERS = {  # method -> counter(config, args) -> {name: count}; 'module:function' strings are imported when used
+    'fluxir': _fluxir_counts, 'dra': 'rrlib.adapters.dra:param_counts', 'dreamclear': 'rrlib.adapters.dreamclear:param_counts',
+    'editing': 'rrlib.adapters.editing:param_counts', 'controlnet': 'rrlib.adapters.controlnet:param_counts'}
+
+def _counter(method:str):
+    c = PARAM_COUNTERS[method]
+    if callable(c): return c
+    import importlib
+    mod, fn = c.split(':')
+    try: return getattr(importlib.import_module(mod), fn)
+    except (ImportError, AttributeError): raise RRLibError(f"parameter counts for {method!r} are not implemented in this version") from None
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='rrlib params', description='Adapter parameter counts on a real prior config (meta device).')
@@ -44,7 +54,7 @@ def params_main(argv:list[str]|None=None) -> int:
     "Entry point of `rrlib params`."
     args = _parser().parse_args(argv)
     if args.method not in PARAM_COUNTERS: raise RRLibError(f"unknown method {args.method!r}; choose from {sorted(PARAM_COUNTERS)}")
-    counts = PARAM_COUNTERS[args.method](base_config(args.base), args)
+    counts = _counter(args.method)(base_config(args.base), args)
     if args.json: print(json.dumps(counts))
     else:
         for k, v in counts.items(): print(f"{k:<12}{v:>16,d}  ({v / 1e6:.1f} M)")

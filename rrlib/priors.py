@@ -18,8 +18,8 @@ from .codecs import PixelUnshuffleCodec, as_codec, tiny_flux_vae
 
 # %% auto #0
 __all__ = ['TINY_FLUX_CONFIG', 'TINY_CODEC_CONFIG', 'TINY_PROMPT_LEN', 'FLUX1_DEV_CONFIG', 'FLUX1_DEV_PROMPT_LEN', 'ASSETS',
-           'TINY_FLUX_DIR', 'PromptEmbeddings', 'FluxPrior', 'encode_empty_prompt', 'load_prior',
-           'make_tiny_flux_folder']
+           'TINY_FLUX_DIR', 'PRIOR_LOADERS', 'PIPELINE_KINDS', 'PromptEmbeddings', 'FluxPrior', 'encode_empty_prompt',
+           'prior_kind', 'load_flux_prior', 'load_prior', 'make_tiny_flux_folder']
 
 # %% ../nbs/22_priors.ipynb #e3bbf704
 class PromptEmbeddings(ModelMixin, ConfigMixin):
@@ -134,15 +134,43 @@ def _load_flux_folder(folder:Path, codec:str, device, dtype, guidance_scale) -> 
     return FluxPrior(tr.to(device), vae.to(device), sch, encode_empty_prompt(folder, device, dtype), guidance_scale)
 
 # %% ../nbs/22_priors.ipynb #9d29010f
-def load_prior(base_model:str='tiny-flux', # 'tiny-flux' (embedded) or a local FLUX.1-dev folder
+PRIOR_LOADERS = {  # kind -> 'module:function' (base_model, device, dtype, **kw) -> prior
+    'flux': 'rrlib.priors:load_flux_prior', 'sd3': 'rrlib.priors_sd:load_sd3_prior',
+    'sdxl': 'rrlib.priors_sd:load_sdxl_prior', 'pixart': 'rrlib.priors_pixart:load_pixart_prior',
+    'flux-kontext': 'rrlib.priors_kontext:load_kontext_prior'}
+PIPELINE_KINDS = {'FluxPipeline': 'flux', 'StableDiffusion3Pipeline': 'sd3', 'StableDiffusionXLPipeline': 'sdxl',
+                  'PixArtAlphaPipeline': 'pixart', 'FluxKontextPipeline': 'flux-kontext'}
+
+def prior_kind(base_model:str) -> str:
+    "The kind of prior `base_model` names: from 'tiny-<kind>', or from a folder's model_index.json."
+    if base_model.startswith('tiny-'): return base_model[5:]
+    index = Path(base_model).expanduser() / 'model_index.json'
+    if not index.is_file(): return 'flux'  # let the Flux loader explain what is missing
+    cls = json.loads(index.read_text()).get('_class_name', '')
+    if cls not in PIPELINE_KINDS: raise RRLibError(f"{base_model}: a {cls} folder is not a prior rrlib knows ({sorted(PIPELINE_KINDS)})")
+    return PIPELINE_KINDS[cls]
+
+def load_flux_prior(base_model:str, device, dtype, guidance_scale:float|None=3.5) -> FluxPrior:
+    "The embedded tiny Flux ('tiny-flux') or FLUX.1-dev from a local folder."
+    if base_model in ('tiny-flux', 'tiny'): return _load_tiny(TINY_FLUX_DIR, device, dtype)
+    return _load_flux_folder(Path(base_model).expanduser(), 'vae', device, dtype, guidance_scale)
+
+def load_prior(base_model:str='tiny-flux', # 'tiny-flux' (embedded), another 'tiny-<kind>', or a local model folder
                device:str|torch.device='cpu',
                dtype:torch.dtype=torch.float32, # bf16 on GPUs for the real path
-               guidance_scale:float|None=3.5, # FLUX.1-dev's distilled guidance value (ignored by the tiny prior)
-              ) -> FluxPrior:
-    "Load a frozen Flux prior (transformer, codec, scheduler, empty prompt)."
-    if base_model in ('tiny-flux', 'tiny', None): prior = _load_tiny(TINY_FLUX_DIR, device, dtype)
-    else: prior = _load_flux_folder(Path(base_model).expanduser(), 'vae', device, dtype, guidance_scale)
-    for m in (prior.transformer, prior.vae, prior.prompt): m.requires_grad_(False).eval()
+               **kw, # passed to the kind's loader (e.g. `guidance_scale` for FLUX.1-dev)
+              ):
+    "Load a frozen prior (transformer or UNet, codec, scheduler, empty prompt)."
+    base_model = str(base_model)
+    kind = prior_kind(base_model)
+    if kind not in PRIOR_LOADERS: raise RRLibError(f"unknown prior {base_model!r}; kinds: {sorted(PRIOR_LOADERS)}")
+    import importlib
+    mod, fn = PRIOR_LOADERS[kind].split(':')
+    try: loader = getattr(importlib.import_module(mod), fn)
+    except (ImportError, AttributeError): raise RRLibError(f"priors of kind {kind!r} are not implemented in this version of rrlib") from None
+    prior = loader(base_model, device, dtype, **kw)
+    for m in (getattr(prior, n, None) for n in ('transformer', 'unet', 'vae', 'prompt')):
+        if isinstance(m, torch.nn.Module): m.requires_grad_(False).eval()
     return prior
 
 # %% ../nbs/22_priors.ipynb #bb39711a
