@@ -6,6 +6,14 @@ from rrlib.core import RRLibError
 from rrlib.degradations import degrade, get_preset, replay, list_presets
 
 
+@pytest.fixture(scope='module', autouse=True)
+def one_thread():
+    "Tests share 2 cores with parallel workers: one torch thread is far faster there; restored afterwards."
+    n = torch.get_num_threads(); torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 @pytest.fixture(scope='module')
 def photos():
     from skimage.data import astronaut, coffee

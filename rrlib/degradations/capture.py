@@ -62,18 +62,20 @@ def screen_capture(x:torch.Tensor, # (B, 3, H, W) displayed images
                    scale:float=1.05, # display pixels per camera pixel s
                    angle:float=0., # camera tilt θ, degrees
                    fill:float=0.6, # camera pixel aperture as a fraction of its pitch
+                   distortion:float=0., # radial lens distortion κ: positions scale by 1 + κ r² (r = 1 at the corners)
                   ) -> torch.Tensor:
     "What a camera sees of `x` on an RGB-stripe screen (before the colour filter array), brightness normalised."
     B, C, H, W = x.shape
     th = math.radians(angle); cth, sth = math.cos(th), math.sin(th)
     j, i = torch.meshgrid(torch.arange(W, dtype=x.dtype, device=x.device), torch.arange(H, dtype=x.dtype, device=x.device), indexing='xy')
     u, v = j - (W - 1) / 2, i - (H - 1) / 2
-    X = (W - 1) / 2 + scale * (cth * u - sth * v); Y = (H - 1) / 2 + scale * (sth * u + cth * v)
-    grid = torch.stack([(X + 0.5) / W * 2 - 1, (Y + 0.5) / H * 2 - 1], -1)[None].expand(B, -1, -1, -1)
-    content = F.grid_sample(x, grid, mode='bilinear', padding_mode='reflection', align_corners=False)
+    if distortion:
+        k = 1 + distortion * (u**2 + v**2) / ((W - 1)**2 / 4 + (H - 1)**2 / 4)
+        u, v = u * k, v * k
+    X = (W - 1) / 2 + scale * (cth * u - sth * v)  # display x; the stripes vary along it only
     a = max(fill * scale, 1e-3)
     mask = torch.stack([(_stripe_cum(X + 0.5 + a / 2, c) - _stripe_cum(X + 0.5 - a / 2, c)) / a for c in range(3)])
-    return (content * mask[None] * 3).clamp(0, 1)
+    return (x * mask[None] * 3).clamp(0, 1)
 
 # %% ../../nbs/18_degradations_capture.ipynb #1c51fa4f
 def bayer_mask(H:int, W:int, device='cpu', dtype=torch.float32) -> torch.Tensor:
@@ -90,9 +92,10 @@ def demosaic_bilinear(raw:torch.Tensor, # (B, 3, H, W) mosaicked image (zeros wh
     w = torch.stack([krb, kg, krb])[:, None]
     return F.conv2d(F.pad(raw, (1, 1, 1, 1), mode='reflect'), w, groups=3)
 
-def moire(x:torch.Tensor, scale:float, angle:float, fill:float=0.6, shot:float=0., read:float=0., generator=None) -> torch.Tensor:
+def moire(x:torch.Tensor, scale:float, angle:float, fill:float=0.6, shot:float=0., read:float=0., generator=None,
+          distortion:float=0.) -> torch.Tensor:
     "Screen capture: display grid, camera resampling, Bayer mosaic + noise, bilinear demosaic."
-    cap = srgb_to_linear(screen_capture(x, scale, angle, fill))
+    cap = srgb_to_linear(screen_capture(x, scale, angle, fill, distortion))
     raw = cap * bayer_mask(*x.shape[-2:], x.device, x.dtype)
     if shot > 0 or read > 0: raw = (raw + camera_noise(raw, shot, read, generator)) * bayer_mask(*x.shape[-2:], x.device, x.dtype)
     return linear_to_srgb(demosaic_bilinear(raw).clamp(0, 1))
@@ -100,14 +103,14 @@ def moire(x:torch.Tensor, scale:float, angle:float, fill:float=0.6, shot:float=0
 # %% ../../nbs/18_degradations_capture.ipynb #1d99a54f
 @register_op('moire')
 def _moire_op(x, params):
-    return per_image(x, params, lambda xi, p: moire(xi, p['scale'], p['angle'], p['fill'], p['shot'], p['read'], p['seed']))
+    return per_image(x, params, lambda xi, p: moire(xi, p['scale'], p['angle'], p['fill'], p['shot'], p['read'], p['seed'], p.get('distortion', 0.)))
 
 class Moire(Sampler):
-    "Screen-capture moiré: pitch ratio near 1 (strong beats), small tilt, aperture fill, light sensor noise."
+    "Screen-capture moiré: pitch ratio near 1 (strong beats), small tilt, aperture fill, lens distortion, light sensor noise."
     kind = 'moire'
-    def __init__(self, scale=(0.85, 1.2), angle=(-10., 10.), fill=(0.4, 0.8), p:float=1.0):
-        self.scale, self.angle, self.fill, self.p = scale, angle, fill, p
+    def __init__(self, scale=(0.85, 1.2), angle=(-10., 10.), fill=(0.4, 0.8), distortion=(-0.08, 0.08), p:float=1.0):
+        self.scale, self.angle, self.fill, self.distortion, self.p = scale, angle, fill, distortion, p
     def plan(self, rng, size):
         shot, read = random_camera_noise_levels(rng, (1e-4, 2e-3))
         return [{'op': 'moire', 'scale': uniform(rng, *self.scale), 'angle': uniform(rng, *self.angle), 'fill': uniform(rng, *self.fill),
-                 'shot': shot, 'read': read, 'seed': draw_seed(rng)}]
+                 'distortion': uniform(rng, *self.distortion), 'shot': shot, 'read': read, 'seed': draw_seed(rng)}]

@@ -80,19 +80,19 @@ class Compression(Sampler):
 # %% ../../nbs/18a_degradations_types.ipynb #c15cfe87
 def _type_sampler(name:str, s:float):
     b = lambda lo, hi: band(lo, hi, s)
-    if name == 'rain': return Rain(length=b(8, 50), width=b(0.4, 1.8), density=b(0.001, 0.02), alpha=b(0.2, 0.8), veil=b(0., 0.3))
+    if name == 'rain': return Rain(length=b(8, 45), width=b(0.4, 1.6), density=b(0.001, 0.008), alpha=b(0.15, 0.6), veil=b(0., 0.25))
     if name == 'blur':
         return OneOf([MotionBlur(length=b(3, 40)), TemporalAverage(length=b(2, 30), rotation=b(0., 3.)),
                       Defocus(radius=b(0.7, 8.)), KernelBlur(sigma=b(0.5, 5.))], weights=[0.35, 0.35, 0.15, 0.15])
     if name == 'low_light':
-        lo, hi = b(math.log(0.5), math.log(0.015))
-        return LowLight(exposure=(math.exp(hi), math.exp(lo)), noise_gain=b(0.5, 8.))
+        lo, hi = b(math.log(0.6), math.log(0.03))
+        return LowLight(exposure=(math.exp(hi), math.exp(lo)), noise_gain=b(0.5, 4.))
     if name == 'haze': return Haze(beta=b(0.3, 3.0))
     if name == 'reflection': return Reflection(beta=b(0.15, 0.9), sigma=b(6., 1.))
     if name == 'flare': return Flare(intensity=b(0.2, 2.0), radius=b(0.005, 0.05), glare=b(0.05, 0.6))
     if name == 'moire':
-        return OneOf([Moire(scale=tuple(1 + d for d in b(0.2, 0.03)), fill=b(0.95, 0.3)),
-                      Moire(scale=tuple(1 - d for d in b(0.2, 0.03)), fill=b(0.95, 0.3))])
+        return OneOf([Moire(scale=tuple(1 + d for d in b(0.2, 0.03)), fill=b(0.85, 0.3)),
+                      Moire(scale=tuple(1 - d for d in b(0.2, 0.03)), fill=b(0.85, 0.3))])
     if name == 'noise': return SegmentNoise(sigma=b(2., 50.), poisson_scale=b(0.1, 3.))
     if name == 'compression': return Compression(quality=b(95., 5.))
     raise RRLibError(f"unknown degradation type {name!r}; choose from {TYPES}")
