@@ -4,14 +4,7 @@ import pytest
 import torch
 from rrlib.core import RRLibError
 from rrlib.degradations import degrade, get_preset, replay, list_presets
-
-
-@pytest.fixture(scope='module', autouse=True)
-def one_thread():
-    "Tests share 2 cores with parallel workers: one torch thread is far faster there; restored afterwards."
-    n = torch.get_num_threads(); torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+from degrade_helpers import one_thread  # noqa: F401  (autouse fixture)
 
 
 @pytest.fixture(scope='module')

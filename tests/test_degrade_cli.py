@@ -5,14 +5,7 @@ import pytest
 import torch
 from rrlib.cli import main
 from rrlib.io import load_image, save_image
-
-@pytest.fixture(scope='module', autouse=True)
-def one_thread():
-    "Tests share 2 cores with parallel workers: one torch thread is far faster there; restored afterwards."
-    n = torch.get_num_threads(); torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
+from degrade_helpers import one_thread  # noqa: F401  (autouse fixture)
 
 
 def _rrlib(*args, cwd=None):
