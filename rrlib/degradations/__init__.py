@@ -12,6 +12,7 @@ from ..core import RRLibError, check_images
 from .records import (Sampler, Compose, OneOf, Ops, image_seeds, sample_plans, make_record,
                                         apply_plans, stack_outputs, replay_record, sampler_from_dict)
 from .realesrgan import HighOrderConfig, HighOrder, PRESETS, preset_config
+from .types import TYPES, get_type, AnyType  # also registers every op, so any record replays
 
 # %% auto #0
 __all__ = ['list_presets', 'get_preset', 'as_rgb', 'degrade', 'replay', 'explorer']
