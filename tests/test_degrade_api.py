@@ -4,6 +4,7 @@ import pytest
 import torch
 from rrlib.core import RRLibError
 from rrlib.degradations import degrade, get_preset, replay, list_presets
+from degrade_helpers import one_thread  # noqa: F401  (autouse fixture)
 
 
 @pytest.fixture(scope='module')

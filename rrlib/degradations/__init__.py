@@ -6,14 +6,16 @@ Docs: https://rrlib.github.io/rrlib/degradations.html.md"""
 
 # %% ../../nbs/19_degradations.ipynb #df9f96c1
 from __future__ import annotations
+import json
 import torch
 from ..core import RRLibError, check_images
 from .records import (Sampler, Compose, OneOf, Ops, image_seeds, sample_plans, make_record,
                                         apply_plans, stack_outputs, replay_record, sampler_from_dict)
 from .realesrgan import HighOrderConfig, HighOrder, PRESETS, preset_config
+from .types import TYPES, get_type, AnyType  # also registers every op, so any record replays
 
 # %% auto #0
-__all__ = ['list_presets', 'get_preset', 'as_rgb', 'degrade', 'replay']
+__all__ = ['list_presets', 'get_preset', 'as_rgb', 'degrade', 'replay', 'explorer']
 
 # %% ../../nbs/19_degradations.ipynb #0195bf3c
 def list_presets() -> dict[str, str]:
@@ -59,3 +61,33 @@ def replay(record:dict, # a record from `degrade` (or loaded from its JSON)
     "Re-apply a record to the clean images: the same output on the same device."
     x = as_rgb(images)
     return replay_record(record, x.float()).to(x.dtype)
+
+# %% ../../nbs/19_degradations.ipynb #556487ea
+def _png(x:torch.Tensor) -> bytes:
+    import io as _io
+    from PIL import Image
+    from rrlib.io import to_uint8
+    buf = _io.BytesIO(); Image.fromarray(to_uint8(x)).save(buf, format='PNG'); return buf.getvalue()
+
+def explorer(image:torch.Tensor|None=None, # (1, 3, H, W) clean image; default: scikit-image's astronaut at 256²
+            ):
+    "An ipywidgets panel: type or preset, severity, seed; clean and degraded side by side."
+    import ipywidgets as W
+    from rrlib.degradations.types import TYPES, get_type
+    if image is None:
+        from skimage.data import astronaut
+        image = torch.from_numpy(astronaut()[::2, ::2].copy()).permute(2, 0, 1)[None].float() / 255
+    kind = W.Dropdown(options=list(TYPES) + [f'preset:{p}' for p in list_presets()], value='rain', description='degradation')
+    sev, seed = W.FloatSlider(value=0.5, min=0, max=1, step=0.05, description='severity'), W.IntText(value=0, description='seed')
+    before, after, info = W.Image(value=_png(image), format='png', width=256), W.Image(format='png', width=256), W.HTML()
+    def update(*_):
+        preset = kind.value.split(':', 1)[1] if kind.value.startswith('preset:') else get_type(kind.value, sev.value)
+        sev.disabled = kind.value.startswith('preset:')
+        y, rec = degrade(image, preset, generator=seed.value)
+        after.value = _png(torch.nn.functional.interpolate(y, size=image.shape[-2:], mode='nearest'))
+        info.value = '<br>'.join(f"<code>{json.dumps(o)[:160]}</code>" for o in rec['images'][0]['ops'])
+    for w in (kind, sev, seed): w.observe(update, names='value')
+    update()
+    box = W.VBox([W.HBox([kind, sev, seed]), W.HBox([before, after]), info])
+    box.update = update
+    return box

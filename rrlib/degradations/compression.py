@@ -25,7 +25,7 @@ def to_bgr8(x:torch.Tensor) -> np.ndarray:
 
 def from_bgr8(a:list, like:torch.Tensor) -> torch.Tensor:
     "(B, 3, H, W) batch like `like` from a list of (H, W, 3) uint8 BGR arrays."
-    t = torch.from_numpy(np.stack(a)).to(like.device).permute(0, 3, 1, 2)[:, [2, 1, 0]]
+    t = torch.from_numpy(np.stack(a) if len(a) > 1 else a[0][None]).to(like.device).permute(0, 3, 1, 2).flip(1)
     return t.to(like.dtype) / 255
 
 def _per_image(v, n:int) -> list:

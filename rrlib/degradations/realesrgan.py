@@ -93,7 +93,8 @@ class HighOrderConfig:
     usm: USMStage|None = None # sharpen the input first
     resize_back: str|None = None # resize the result back to the input size with this mode
     quantize: bool = True # round the result to 8-bit levels
-    kernel_pad: int = 21 # zero-pad blur kernels to this size (0: no padding)
+    kernel_pad: int = 0 # zero-pad blur kernels to this size (Real-ESRGAN pads to 21; the result is the same)
+    end_at_target: bool = True # without `final` or `resize_back`, finish with a bicubic resize to the target size
     source: str = '' # where the settings come from
 
     def to_dict(self) -> dict: return {'type': 'high_order', **dataclasses.asdict(self)}
@@ -122,7 +123,7 @@ def _from_dict(cls, d:dict):
 def _blur_ops(rng, st:BlurStage, pad:int) -> list:
     if st is None or rng.random() >= st.prob: return []
     spec = random_blur_kernel(rng, st.sizes, st.kinds, st.sinc_prob, st.sigma, st.rotation, st.beta_gen, st.beta_plateau)
-    return [{'op': 'blur', 'kernel': {**spec, 'pad_to': pad}}]
+    return [{'op': 'blur', 'kernel': {**spec, 'pad_to': pad} if pad else spec}]
 
 def _resize_factor(rng, st:ResizeStage) -> float:
     updown = choice(rng, ['up', 'down', 'keep'], st.probs)
@@ -152,7 +153,7 @@ def _final_ops(rng, st:FinalStage, size, target, pad:int) -> list:
     sinc = []
     if rng.random() < st.sinc_prob:
         spec = random_sinc_spec(rng, st.sinc_sizes, st.omega, st.omega)
-        sinc = [{'op': 'blur', 'kernel': {**spec, 'pad_to': pad}}]
+        sinc = [{'op': 'blur', 'kernel': {**spec, 'pad_to': pad} if pad else spec}]
     mode = choice(rng, list(st.modes))
     to_target = [] if tuple(size) == tuple(target) else [{'op': 'resize', 'size': list(target), 'mode': mode}]
     jpg = _jpeg_ops(rng, st.jpeg)
@@ -176,7 +177,7 @@ def plan_high_order(cfg:HighOrderConfig, # the pipeline
         ops += _noise_ops(rng, o.noise) + _jpeg_ops(rng, o.jpeg)
     if cfg.final: ops += _final_ops(rng, cfg.final, _cur(ops, size), target, cfg.kernel_pad)
     if cfg.resize_back and _cur(ops, size) != tuple(size): ops.append({'op': 'resize', 'size': list(size), 'mode': cfg.resize_back})
-    elif not cfg.resize_back and _cur(ops, size) != target: ops.append({'op': 'resize', 'size': list(target), 'mode': 'bicubic'})
+    elif not cfg.resize_back and cfg.end_at_target and _cur(ops, size) != target: ops.append({'op': 'resize', 'size': list(target), 'mode': 'bicubic'})
     return ops + ([{'op': 'quantize'}] if cfg.quantize else [{'op': 'clamp'}])
 
 def _cur(ops, size):
@@ -191,8 +192,10 @@ class HighOrder(Sampler):
     def __init__(self, config:HighOrderConfig, p:float=1.0): self.config, self.p = config, p
     def plan(self, rng, size): return plan_high_order(self.config, rng, size)
     def out_size(self, size):
+        "Output (H, W), or None when it varies from image to image (`end_at_target=False`)."
         c = self.config
-        return tuple(size) if c.resize_back else _target(c, size)
+        if c.resize_back: return tuple(size)
+        return _target(c, size) if (c.final or c.end_at_target) else None
     def to_dict(self): return {**self.config.to_dict(), 'p': self.p}
     @classmethod
     def from_dict(cls, d): d = dict(d); p = d.pop('p', 1.0); return cls(HighOrderConfig.from_dict(d), p)
@@ -234,7 +237,7 @@ def diffbir_v1() -> HighOrderConfig:
     order = Order(BlurStage(sizes=(41,), kinds={'iso': 0.5, 'aniso': 0.5}, sinc_prob=0., sigma=(0.1, 12.)),
                   ResizeStage((0., 1., 0.), down=(1., 12.), modes=('bilinear',), divisor=True),
                   NoiseStage(1.0, (0., 15.), gray_prob=0.), JpegStage((30, 100)))
-    return HighOrderConfig([order], None, scale=1, resize_back='bilinear', quantize=False, kernel_pad=41,
+    return HighOrderConfig([order], None, scale=1, resize_back='bilinear', quantize=False,
                            source='XPixelGroup/DiffBIR configs/dataset/general_deg_codeformer_train.yaml; diffbir/dataset/codeformer.py')
 
 def diffbir_v21() -> HighOrderConfig:

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from ..core import RRLibError, as_generator, check_images
 from ..resize import resize, RESIZE_MODES
-from .kernels import make_kernel, filter2d, unsharp_mask, uniform, choice, draw_seed
+from .kernels import make_kernel, filter2d, unsharp_mask, crop_support, uniform, choice, draw_seed
 from .noise import add_gaussian_noise, add_poisson_noise
 from .compression import jpeg, webp, repeated_jpeg
 
@@ -60,7 +60,7 @@ def per_image(x:torch.Tensor, params:list[dict], fn) -> torch.Tensor:
 
 # %% ../../nbs/13_degradations_records.ipynb #e58f2a62
 def _kernel(spec:dict) -> torch.Tensor:
-    k = make_kernel(spec); p = (spec.get('pad_to', 0) - k.shape[-1]) // 2
+    k = crop_support(make_kernel(spec)); p = (spec.get('pad_to', 0) - k.shape[-1]) // 2
     return F.pad(k, (p, p, p, p)) if p > 0 else k
 
 @register_op('blur')
@@ -111,15 +111,21 @@ def apply_plans(images:torch.Tensor, # (B, C, H, W)
     "Run each image's ops, batching images at the same step with the same op and shapes; return (1, C, h, w) tensors."
     if len(plans) != len(images): raise RRLibError(f"{len(plans)} plans for {len(images)} images")
     for ops in plans: _check_plan(ops)
-    xs = [images[i:i+1] for i in range(len(images))]
+    where = [(images, i) for i in range(len(images))]  # image i is where[i][0][where[i][1]]
     for step in range(max((len(p) for p in plans), default=0)):
         groups = defaultdict(list)
         for i, ops in enumerate(plans):
-            if step < len(ops): groups[(ops[step]['op'], tuple(xs[i].shape), tuple(ops[step].get('size', ())))].append(i)
+            if step < len(ops): groups[(ops[step]['op'], tuple(where[i][0].shape[1:]), tuple(ops[step].get('size', ())))].append(i)
         for (name, _, _), idx in groups.items():
-            y = OPS[name](torch.cat([xs[i] for i in idx]), [plans[i][step] for i in idx])
-            for j, i in enumerate(idx): xs[i] = y[j:j+1]
-    return xs
+            y = OPS[name](_gather(where, idx), [plans[i][step] for i in idx])
+            for j, i in enumerate(idx): where[i] = (y, j)
+    return [t[j:j+1] for t, j in where]
+
+def _gather(where, idx):
+    "The batch of images `idx`, without copying when they are one earlier batch in order."
+    t = where[idx[0]][0]
+    if len(idx) == len(t) and all(where[i][0] is t and where[i][1] == j for j, i in enumerate(idx)): return t
+    return torch.cat([where[i][0][where[i][1]:where[i][1] + 1] for i in idx])
 
 # %% ../../nbs/13_degradations_records.ipynb #68caeecb
 SAMPLERS: dict[str, type] = {}
