@@ -3,6 +3,8 @@ PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.rrlib-installed
+# OpenMP threads that spin-wait starve each other when the test workers share few cores
+export OMP_WAIT_POLICY := PASSIVE
 
 .PHONY: setup test check-clean nbtest pytest export readme
 

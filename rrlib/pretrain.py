@@ -43,7 +43,7 @@ def save_prior(prior:FluxPrior, folder:str|Path, meta:dict|None=None) -> Path:
 
 # %% ../nbs/45_tiny_prior.ipynb #4a2f73d2
 def pretrain_tiny_prior(output_dir:str|Path, # run folder (checkpoints, loss.csv)
-                        steps:int=6000, batch_size:int=32, lr:float=3e-4, seed:int=0,
+                        steps:int=2000, batch_size:int=32, lr:float=3e-4, seed:int=0,
                         crop:int=64, downscale:int=2, save_every:int=500, progress:bool=True) -> FluxPrior:
     "Pre-train the tiny Flux prior on the embedded training photos."
     prior = init_tiny_prior(seed)
