@@ -54,6 +54,9 @@ def default_device() -> torch.device:
     return torch.device('cpu')
 
 # %% ../nbs/00_core.ipynb #09afce93
+def _umask() -> int:
+    m = os.umask(0); os.umask(m); return m
+
 @contextlib.contextmanager
 def atomic_path(path:str|Path): # the final file name
     "Yield a temporary path beside `path`; on success rename it onto `path`, on failure delete it."
@@ -63,6 +66,7 @@ def atomic_path(path:str|Path): # the final file name
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; give the final file the usual permissions
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp): os.unlink(tmp)
