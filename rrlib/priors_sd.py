@@ -246,13 +246,13 @@ def _load_sd_folder(folder:Path, kind:str, device, dtype) -> SD3Prior|SDXLPrior:
     return prior_from_parts(den.to(device), vae.to(device), sch, prompt, table)
 
 # %% ../nbs/23_priors_sd.ipynb #d3370425
-def load_sd3_prior(base_model:str, device, dtype) -> SD3Prior:
-    "The embedded tiny SD3 ('tiny-sd3') or SD3-medium from a local folder."
+def load_sd3_prior(base_model:str, device, dtype, guidance_scale=None) -> SD3Prior:
+    "The embedded tiny SD3 ('tiny-sd3') or SD3-medium from a local folder (`guidance_scale`, a Flux option, is unused)."
     if base_model == 'tiny-sd3': return _load_tiny_sd('sd3', device, dtype)
     return _load_sd_folder(Path(base_model).expanduser(), 'sd3', device, dtype)
 
-def load_sdxl_prior(base_model:str, device, dtype) -> SDXLPrior:
-    "The embedded tiny SDXL ('tiny-sdxl') or SDXL base from a local folder."
+def load_sdxl_prior(base_model:str, device, dtype, guidance_scale=None) -> SDXLPrior:
+    "The embedded tiny SDXL ('tiny-sdxl') or SDXL base from a local folder (`guidance_scale`, a Flux option, is unused)."
     if base_model == 'tiny-sdxl': return _load_tiny_sd('sdxl', device, dtype)
     return _load_sd_folder(Path(base_model).expanduser(), 'sdxl', device, dtype)
 
