@@ -40,7 +40,9 @@ def controlnet_from_denoiser(denoiser, # the prior's FluxTransformer2DModel, SD3
         cn = ControlNetModel.from_unet(denoiser, conditioning_channels=c.in_channels, conditioning_embedding_out_channels=(16,),
                                        load_weights_from_unet=copy)
     else: raise RRLibError(f"no diffusers ControlNet for a {type(denoiser).__name__}")
-    return cn if not copy else cn.to(denoiser.device, denoiser.dtype)
+    if not copy: return cn
+    cn = cn.to(denoiser.device)
+    return cn if cn.dtype == denoiser.dtype else cn.to(dtype=denoiser.dtype)
 
 # %% ../../nbs/57_controlnet.ipynb #bd227b64
 def controlnet_predict(prior, # a FluxPrior, SD3Prior or SDXLPrior

@@ -146,7 +146,8 @@ def _from_denoiser(cls, denoiser, every_k:int=4, lora_rank:int=32, lora_alpha:fl
     if name not in DENOISERS: raise RRLibError(f"DRA adapts SD3Transformer2DModel or UNet2DConditionModel, not {name}")
     adapter = cls(name, {k: v for k, v in denoiser.config.items() if not k.startswith('_')}, every_k, lora_rank, lora_alpha, lora_targets)
     if next(denoiser.parameters()).device.type == 'meta': return adapter
-    adapter = adapter.to(denoiser.device, denoiser.dtype)
+    adapter = adapter.to(denoiser.device)
+    if adapter.dtype != denoiser.dtype: adapter = adapter.to(dtype=denoiser.dtype)
     adapter.attach(denoiser)
     return adapter
 
