@@ -1,6 +1,6 @@
 """DRA and the ControlNet baselines end to end: papermill runs of nbs/train.ipynb on the embedded tiny SD3, exact resume
 of the adapter with its peft-tied LoRA, and `rrlib params` on the real configs."""
-import json, subprocess
+import json
 import pytest, torch
 from test_train_notebook import _papermill
 
@@ -52,14 +52,31 @@ def test_dra_resumes_to_identical_weights_including_lora(tmp_path):
     assert layer.lora_B['dra'].weight is resumed.lora['transformer_blocks-0-attn-to_q']['B'].weight
 
 
-def test_params_cli_on_real_configs(venv_bin):
-    r = subprocess.run([str(venv_bin / 'rrlib'), 'params', 'dra', '--base', 'sd3-medium', '--json'], capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stderr[-2000:]
-    counts = json.loads(r.stdout)
+def test_params_cli_on_real_configs(capsys):
+    from rrlib.cli import main   # the console script's entry point, in-process (the real configs on the meta device)
+    assert main(['params', 'dra', '--base', 'sd3-medium', '--json']) == 0
+    counts = json.loads(capsys.readouterr().out)
     assert counts['n_adapters'] == 6 and abs(counts['total'] / 80e6 - 1) < 0.15   # DRA Table 3: 80 M on SD3
-
-
-def test_params_cli_rejects_a_flux_base_for_dra(capsys):
-    from rrlib.cli import main
-    assert main(['params', 'dra', '--base', 'flux1-dev', '--json']) == 2
+    assert main(['params', 'controlnet', '--base', 'sd3-medium', '--json']) == 0
+    assert abs(json.loads(capsys.readouterr().out)['total'] / 504e6 - 1) < 0.15    # ControlNet on SD3: 504 M
+    assert main(['params', 'dra', '--base', 'flux1-dev', '--json']) == 2             # bad input: one line, exit 2
     assert 'sd3-medium' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('kind', ['sd3', 'sdxl'])
+def test_real_layout_folders(tmp_path, kind):
+    "The real path: a stable-diffusion-3-medium / sdxl-base layout folder of tiny real components (AutoencoderKL, CLIP, T5)."
+    from rrlib.priors import load_prior
+    from rrlib.priors_sd import make_tiny_sd3_folder, make_tiny_sdxl_folder
+    from rrlib.methods import build_method
+    prior = load_prior((make_tiny_sd3_folder if kind == 'sd3' else make_tiny_sdxl_folder)(tmp_path / kind))
+    z_t, z_lq = torch.randn(1, prior.codec.latent_channels, 8, 8), torch.randn(1, prior.codec.latent_channels, 8, 8)
+    t = torch.tensor([0.5]) if kind == 'sd3' else torch.tensor([500])
+    for name, params in (('dra', {'every_k': 1, 'lora_rank': 4}), ('controlnet', {})):
+        m = build_method(name, prior, **params)
+        with torch.no_grad(): assert torch.equal(m.predict(m.adapter, z_t, t, z_lq), prior.predict(z_t, t)), name
+        out = m.make_pipeline(m.adapter)(torch.rand(1, 3, 16, 16), num_inference_steps=1, generator=0, progress=False)
+        assert out.shape == (1, 3, 16, 16) and 0 <= out.min() and out.max() <= 1
+    # the ControlNet was built from a prior carrying DRA's LoRA: its attention weights are the prior's, copied
+    block = (lambda d: d.transformer_blocks[0].attn) if kind == 'sd3' else (lambda d: d.down_blocks[1].attentions[0].transformer_blocks[0].attn1)
+    assert torch.equal(block(m.adapter).to_q.weight, block(prior.denoiser).to_q.weight)

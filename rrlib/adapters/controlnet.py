@@ -13,6 +13,7 @@ from diffusers.configuration_utils import FrozenDict
 from ..core import RRLibError
 from ..priors_sd import prior_from_parts
 from ..rss import restore_images
+from .dra import LORA_NAME
 
 # %% auto #0
 __all__ = ['controlnet_from_denoiser', 'controlnet_predict', 'ControlNetRestorationPipeline', 'build_controlnet', 'param_counts']
@@ -23,12 +24,19 @@ class _ConfigCopy:
     def __init__(self, module): self._module, self.config = module, FrozenDict(dict(module.config))
     def __getattr__(self, name): return getattr(self._module, name)
 
+def _without_dra_lora(denoiser):
+    "Remove DRA's LoRA layers from `denoiser` (a DRA adapter re-attaches them on its next forward); refuse other LoRAs."
+    names = set(getattr(denoiser, 'peft_config', None) or {})
+    if names - {LORA_NAME}: raise RRLibError(f"the prior carries LoRA adapters {sorted(names)}: build the ControlNet from a prior without them")
+    if names: denoiser.unload_lora()
+
 def controlnet_from_denoiser(denoiser, # the prior's FluxTransformer2DModel, SD3Transformer2DModel or UNet2DConditionModel
                              num_layers:int|None=None, # Flux: double blocks (4); SD3: blocks (a quarter of the prior's)
                              num_single_layers:int|None=None, # Flux: single blocks (10)
                             ):
     "diffusers' ControlNet for `denoiser`, initialised from it (nothing is copied on the meta device)."
     copy = next(denoiser.parameters()).device.type != 'meta'
+    if copy: _without_dra_lora(denoiser)  # peft-wrapped layers would not copy (their weights are `base_layer.*`)
     c = denoiser.config
     if isinstance(denoiser, FluxTransformer2DModel):
         cn = FluxControlNetModel.from_transformer(denoiser, min(num_layers or 4, c.num_layers), min(num_single_layers or 10, c.num_single_layers),
