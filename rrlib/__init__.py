@@ -17,6 +17,8 @@ logging.getLogger('bitsandbytes').setLevel(logging.ERROR)
 _LAZY = {
     'PixelUnshuffleCodec': 'rrlib.codecs', 'PromptEmbeddings': 'rrlib.priors',
     'FluxIRAdapter': 'rrlib.adapters.fluxir', 'FluxIRPipeline': 'rrlib.pipelines',
+    'PromptTable': 'rrlib.priors_sd', 'DRAAdapter': 'rrlib.adapters.dra', 'DRAPipeline': 'rrlib.adapters.dra',
+    'ControlNetRestorationPipeline': 'rrlib.adapters.controlnet',
 }
 
 def __getattr__(name:str):

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import torch
 from .core import RRLibError
-from .objectives import rectified_flow_loss
+from .objectives import rectified_flow_loss, epsilon_loss, ddpm_noise_scheduler, ddpm_timesteps
 from .adapters.fluxir import FluxIRAdapter, fluxir_velocity
 from .pipelines import FluxIRPipeline
 
 # %% auto #0
-__all__ = ['METHODS', 'DEFAULT_PRIORS', 'Method', 'build_fluxir', 'build_method', 'flow_step_loss']
+__all__ = ['METHODS', 'DEFAULT_PRIORS', 'Method', 'build_fluxir', 'build_method', 'flow_step_loss', 'epsilon_step_loss',
+           'step_loss_for']
 
 # %% ../nbs/55_methods.ipynb #bea69ad5
 @dataclass
@@ -26,6 +27,8 @@ class Method:
     make_pipeline: callable # (adapter) -> a DiffusionPipeline whose __call__(lq_images, …) restores
     objective: str = 'flow'
     info: dict = field(default_factory=dict)
+    condition: callable|None = None # (batch, generator) -> (batch, extra predict kwargs)
+    train_defaults: dict = field(default_factory=dict) # e.g. {'alpha': 0.0, 'timestep_sampler': 'logit_normal'}
 
     def trainable_parameters(self) -> int: return sum(p.numel() for p in self.adapter.parameters() if p.requires_grad)
 
@@ -47,7 +50,7 @@ METHODS = {
     'controlnet': 'rrlib.adapters.controlnet:build_controlnet',  # diffusers ControlNet baselines
 }
 DEFAULT_PRIORS = {'fluxir': 'tiny-flux', 'dra': 'tiny-sd3', 'dreamclear': 'tiny-pixart', 'editing': 'tiny-flux-kontext',
-                  'controlnet': 'tiny-flux'}
+                  'controlnet': 'tiny-sd3'}  # the baseline DRA's paper compares against (Table 3)
 
 def _resolve(spec:str):
     import importlib
@@ -70,10 +73,35 @@ def flow_step_loss(method:Method, prior, # the method and its frozen prior
     "A `step_loss(step, generator, adapter)` for `rrlib.training.train`."
     codec = prior.codec
     def step_loss(step, g, adapter):
-        b = batches.batch(step)
-        hq, lq = (b[k].to(prior.device, prior.dtype) for k in ('hq', 'lq'))
-        with torch.no_grad(): z0, z_lq = codec.encode(hq), codec.encode(lq)
-        t = sample_t(len(hq), g, prior.device)
+        z0, z_lq, kw = _encode_batch(method, prior, batches.batch(step), g)
+        t = sample_t(len(z0), g, prior.device)
         noise = torch.randn(z0.shape, generator=g).to(z0)
-        return rectified_flow_loss(lambda z, tt: method.predict(adapter, z, tt, z_lq), z0, noise, t, codec.decode, alpha)
+        return rectified_flow_loss(lambda z, tt: method.predict(adapter, z, tt, z_lq, **kw), z0, noise, t, codec.decode, alpha)
     return step_loss
+
+def _encode_batch(method:Method, prior, b:dict, g) -> tuple:
+    "(z0, z_lq, predict kwargs) of a paired batch, after the method's `condition` (if any) chose targets and prompts."
+    b, kw = method.condition(b, g) if method.condition is not None else (b, {})
+    hq, lq = (b[k].to(prior.device, prior.dtype) for k in ('hq', 'lq'))
+    with torch.no_grad(): return prior.codec.encode(hq), prior.codec.encode(lq), kw
+
+# %% ../nbs/55_methods.ipynb #1b6b7dcb
+def epsilon_step_loss(method:Method, prior, # the method and its frozen DDPM-family prior (e.g. SDXL)
+                      batches, # `batches.batch(step) -> {'hq', 'lq'}`
+                      sample_t, # timestep sampler (n, generator, device) -> (n,) in [0, 1], mapped to 0 … T − 1
+                     ):
+    "A `step_loss(step, generator, adapter)` with DDPM's ε (or v) loss, for `rrlib.training.train`."
+    noise_sch = ddpm_noise_scheduler(prior.scheduler)
+    T = noise_sch.config.num_train_timesteps
+    def step_loss(step, g, adapter):
+        z0, z_lq, kw = _encode_batch(method, prior, batches.batch(step), g)
+        t = ddpm_timesteps(sample_t(len(z0), g, 'cpu'), T).to(prior.device)
+        noise = torch.randn(z0.shape, generator=g).to(z0)
+        return epsilon_loss(lambda z, tt: method.predict(adapter, z, tt, z_lq, **kw), z0, noise, t, noise_sch)
+    return step_loss
+
+def step_loss_for(method:Method, prior, batches, sample_t, alpha:float=0.0):
+    "The step loss of the method's objective: `flow_step_loss` (with the pixel term α) or `epsilon_step_loss`."
+    if method.objective == 'flow': return flow_step_loss(method, prior, batches, sample_t, alpha)
+    if method.objective in ('epsilon', 'v_prediction'): return epsilon_step_loss(method, prior, batches, sample_t)
+    raise RRLibError(f"no step loss for the objective {method.objective!r} of method {method.name!r}")

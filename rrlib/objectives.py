@@ -1,4 +1,4 @@
-"""Rectified-flow velocity loss with FluxIR's pixel-space term (eqs. 7–10), and the timestep samplers: uniform, logit-normal, and FluxIR's clamped uniform f(u) (eqs. 5–6).
+"""Rectified-flow velocity loss with FluxIR's pixel-space term (eqs. 7–10), DDPM's ε-prediction loss, and the timestep samplers: uniform, logit-normal, and FluxIR's clamped uniform f(u) (eqs. 5–6).
 
 Docs: https://rrlib.github.io/rrlib/objectives.html.md"""
 
@@ -6,13 +6,15 @@ Docs: https://rrlib.github.io/rrlib/objectives.html.md"""
 
 # %% ../nbs/40_objectives.ipynb #73a85e48
 from __future__ import annotations
+import inspect
 import torch
 import torch.nn.functional as F
 from .core import RRLibError, as_generator
+from diffusers import DDPMScheduler
 
 # %% auto #0
 __all__ = ['TIMESTEP_SAMPLERS', 'uniform_timesteps', 'logit_normal_timesteps', 'clamped_uniform_timesteps', 'timestep_sampler',
-           'rectified_flow_loss']
+           'rectified_flow_loss', 'ddpm_noise_scheduler', 'ddpm_timesteps', 'epsilon_loss']
 
 # %% ../nbs/40_objectives.ipynb #e2222b79
 def uniform_timesteps(n:int, generator:torch.Generator|None=None, device='cpu') -> torch.Tensor:
@@ -57,3 +59,28 @@ def rectified_flow_loss(predict, # (z_t, t) -> predicted velocity, shaped like z
         if decode is None: raise RRLibError("the pixel-space loss (alpha > 0) needs the codec's `decode`")
         pixel = F.l1_loss(decode(z0 + tb * v_p).float(), decode(z0 + tb * v_gt).float())  # eq. 9
     return {'loss': mse + alpha * pixel, 'mse': mse.detach(), 'pixel': pixel.detach()}   # eq. 10
+
+# %% ../nbs/40_objectives.ipynb #dbbb1528
+def ddpm_noise_scheduler(scheduler) -> DDPMScheduler:
+    "A `DDPMScheduler` with the forward process (betas) of any DDPM-family scheduler's config."
+    keys = set(inspect.signature(DDPMScheduler.__init__).parameters) - {'self'}
+    return DDPMScheduler(**{k: v for k, v in scheduler.config.items() if k in keys})
+
+def ddpm_timesteps(t:torch.Tensor, # (B,) in [0, 1] from a timestep sampler
+                   num_train_timesteps:int=1000) -> torch.Tensor:
+    "Integer DDPM timesteps ⌊t·T⌋ clipped to T − 1."
+    return (t * num_train_timesteps).long().clamp(0, num_train_timesteps - 1)
+
+def epsilon_loss(predict, # (z_t, timesteps) -> predicted ε (or v), shaped like z_t
+                 z0:torch.Tensor, # clean latents (B, C, h, w)
+                 noise:torch.Tensor, # ε ~ N(0, I), shaped like z0
+                 timesteps:torch.Tensor, # (B,) integer timesteps
+                 noise_scheduler:DDPMScheduler, # defines ᾱ_t and the prediction type
+                ) -> dict[str, torch.Tensor]:
+    "{'loss', 'mse'}: DDPM's ‖ε − ε_θ(√ᾱ_t z_0 + √(1 − ᾱ_t) ε, t)‖² (v target for v-prediction)."
+    z_t = noise_scheduler.add_noise(z0, noise, timesteps)
+    kind = noise_scheduler.config.prediction_type
+    if kind not in ('epsilon', 'v_prediction'): raise RRLibError(f"prediction type {kind!r} is not supported (epsilon, v_prediction)")
+    target = noise if kind == 'epsilon' else noise_scheduler.get_velocity(z0, noise, timesteps)
+    mse = F.mse_loss(predict(z_t, timesteps).float(), target.float())
+    return {'loss': mse, 'mse': mse.detach()}

@@ -10,12 +10,13 @@ import argparse, json
 from pathlib import Path
 from .core import RRLibError
 from .priors import FLUX1_DEV_CONFIG
+from .priors_sd import SD3_MEDIUM_CONFIG, SDXL_BASE_CONFIG
 
 # %% auto #0
 __all__ = ['BASE_CONFIGS', 'PARAM_COUNTERS', 'base_config', 'params_main']
 
 # %% ../nbs/60_params.ipynb #9f9fe499
-BASE_CONFIGS = {'flux1-dev': FLUX1_DEV_CONFIG}
+BASE_CONFIGS = {'flux1-dev': FLUX1_DEV_CONFIG, 'sd3-medium': SD3_MEDIUM_CONFIG, 'sdxl-base': SDXL_BASE_CONFIG}
 
 def base_config(base:str) -> dict:
     "A named prior config, or the config.json at `base`."
@@ -46,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='rrlib params', description='Adapter parameter counts on a real prior config (meta device).')
     p.add_argument('method', help=f"one of {sorted(PARAM_COUNTERS)}")
     p.add_argument('--base', default='flux1-dev', help=f"a named config ({', '.join(BASE_CONFIGS)}) or a config.json path")
-    p.add_argument('--rank', type=int, default=32, help='FluxIR SE rank (0: full-rank linear)')
+    p.add_argument('--rank', type=int, default=32, help='FluxIR SE rank (0: full-rank linear); DRA LoRA rank (0: no LoRA)')
     p.add_argument('--json', action='store_true', help='print JSON')
     return p
 

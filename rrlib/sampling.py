@@ -1,4 +1,4 @@
-"""Flow-matching sampling through diffusers' schedulers: one small function, a callback that may edit the latent after each step (where guidance such as RSS plugs in), and Flux's resolution-dependent shift.
+"""Sampling through diffusers' schedulers — flow matching (Flux, SD3) and the DDPM family (SDXL's ε-prediction) — with one callback convention that may edit the latent after each step (where guidance such as RSS plugs in), and Flux's resolution-dependent shift.
 
 Docs: https://rrlib.github.io/rrlib/sampling.html.md"""
 
@@ -6,6 +6,7 @@ Docs: https://rrlib.github.io/rrlib/sampling.html.md"""
 
 # %% ../nbs/50_sampling.ipynb #4246a44a
 from __future__ import annotations
+import inspect
 import numpy as np
 import torch
 from diffusers import FlowMatchEulerDiscreteScheduler
@@ -13,7 +14,7 @@ from diffusers.pipelines.flux.pipeline_flux import calculate_shift
 from tqdm.auto import tqdm
 
 # %% auto #0
-__all__ = ['flux_mu', 'sample_flow']
+__all__ = ['flux_mu', 'sample_flow', 'sample_diffusion']
 
 # %% ../nbs/50_sampling.ipynb #9c507d8c
 def flux_mu(scheduler, image_seq_len:int) -> float|None:
@@ -41,4 +42,25 @@ def sample_flow(model, # (z, t) -> velocity; t is a (B,) tensor in [0, 1]
         with torch.no_grad(): v = model(z, t)
         z = sch.step(v, ts, z, return_dict=False)[0]
         if callback is not None and (out := callback(i, t, z)) is not None: z = out
+    return z
+
+# %% ../nbs/50_sampling.ipynb #2199473a
+def sample_diffusion(model, # (z, timesteps) -> ε (or v); timesteps is a (B,) tensor of the scheduler's timesteps
+                     x:torch.Tensor, # unit Gaussian noise (B, C, h, w); scaled by the scheduler's init_noise_sigma
+                     scheduler, # a diffusers DDPM-family scheduler (used as a template, not mutated)
+                     num_inference_steps:int=50,
+                     callback=None, # (i, t, z) -> z or None after each step; t = timestep / num_train_timesteps
+                     generator:torch.Generator|None=None, # for stochastic schedulers
+                     disable:bool=True, # hide the progress bar
+                    ) -> torch.Tensor:
+    "Denoise `x` to a clean latent with `model` and a DDPM-family `scheduler`."
+    sch = type(scheduler).from_config(scheduler.config)
+    sch.set_timesteps(num_inference_steps, device=x.device)
+    kw = {'generator': generator} if 'generator' in inspect.signature(sch.step).parameters else {}
+    z, T = x * sch.init_noise_sigma, sch.config.num_train_timesteps
+    for i, ts in enumerate(tqdm(sch.timesteps, disable=disable, desc='sample')):
+        with torch.no_grad(): out = model(sch.scale_model_input(z, ts), ts.expand(z.shape[0]))
+        z = sch.step(out, ts, z, **kw, return_dict=False)[0]
+        t = (ts.float() / T).expand(z.shape[0]).to(z.dtype)
+        if callback is not None and (res := callback(i, t, z)) is not None: z = res
     return z
