@@ -10,6 +10,7 @@ SHORT = ['-p', 'max_steps', '4', '-p', 'batch_size', '2', '-p', 'n_heldout', '4'
 
 
 def _papermill(root, venv_bin, out_dir, *params):
+    out_dir.mkdir(parents=True, exist_ok=True)
     nb_out = out_dir / 'executed.ipynb'
     cmd = [str(venv_bin / 'papermill'), str(root / 'nbs' / 'train.ipynb'), str(nb_out), '--cwd', str(root / 'nbs'),
            '-p', 'output_dir', str(out_dir), *SHORT, *params]
