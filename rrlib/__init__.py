@@ -17,6 +17,9 @@ logging.getLogger('bitsandbytes').setLevel(logging.ERROR)
 _LAZY = {
     'PixelUnshuffleCodec': 'rrlib.codecs', 'PromptEmbeddings': 'rrlib.priors',
     'FluxIRAdapter': 'rrlib.adapters.fluxir', 'FluxIRPipeline': 'rrlib.pipelines',
+    'DreamClearAdapter': 'rrlib.adapters.dreamclear', 'ReferenceRestorer': 'rrlib.adapters.dreamclear',
+    'DreamClearPipeline': 'rrlib.adapters.dreamclear', 'InstructionEmbeddings': 'rrlib.priors_kontext',
+    'EditingPipeline': 'rrlib.adapters.editing',
 }
 
 def __getattr__(name:str):

@@ -14,7 +14,7 @@ from .adapters.fluxir import FluxIRAdapter, fluxir_velocity
 from .pipelines import FluxIRPipeline
 
 # %% auto #0
-__all__ = ['METHODS', 'DEFAULT_PRIORS', 'Method', 'build_fluxir', 'build_method', 'flow_step_loss']
+__all__ = ['METHODS', 'DEFAULT_PRIORS', 'Method', 'build_fluxir', 'build_method', 'flow_step_loss', 'method_step_loss']
 
 # %% ../nbs/55_methods.ipynb #bea69ad5
 @dataclass
@@ -26,6 +26,8 @@ class Method:
     make_pipeline: callable # (adapter) -> a DiffusionPipeline whose __call__(lq_images, …) restores
     objective: str = 'flow'
     info: dict = field(default_factory=dict)
+    step_loss: callable = None # (method, prior, batches, sample_t, alpha) -> step_loss; None: `flow_step_loss`
+    prepare: callable = None # (batches, output_dir, accelerator) -> None, before training
 
     def trainable_parameters(self) -> int: return sum(p.numel() for p in self.adapter.parameters() if p.requires_grad)
 
@@ -77,3 +79,7 @@ def flow_step_loss(method:Method, prior, # the method and its frozen prior
         noise = torch.randn(z0.shape, generator=g).to(z0)
         return rectified_flow_loss(lambda z, tt: method.predict(adapter, z, tt, z_lq), z0, noise, t, codec.decode, alpha)
     return step_loss
+
+def method_step_loss(method:Method, prior, batches, sample_t, alpha:float=0.0):
+    "The method's own step loss (`method.step_loss`), or `flow_step_loss`."
+    return (method.step_loss or flow_step_loss)(method, prior, batches, sample_t, alpha)
