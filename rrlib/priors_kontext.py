@@ -15,7 +15,7 @@ from diffusers import (FluxTransformer2DModel, FluxPipeline, FluxKontextPipeline
 from diffusers.configuration_utils import register_to_config
 from .core import RRLibError, MissingWeightsError
 from .priors import (FluxPrior, FLUX1_DEV_CONFIG, FLUX1_DEV_PROMPT_LEN, TINY_FLUX_CONFIG, TINY_FLUX_DIR,
-                          TINY_PROMPT_LEN, _load_tiny, make_tiny_flux_folder)
+                          TINY_PROMPT_LEN, FLUX_SUBFOLDERS, _load_tiny, check_prior_folder, make_tiny_flux_folder)
 
 # %% auto #0
 __all__ = ['FLUX1_KONTEXT_DEV_CONFIG', 'DEFAULT_INSTRUCTION', 'InstructionEmbeddings', 'KontextPrior', 'encode_instructions',
@@ -108,13 +108,7 @@ def encode_instructions(folder:Path, instructions:list[str], device, dtype,
     del pipe
     return InstructionEmbeddings.from_tensors(instructions, pe.float().cpu(), pooled.float().cpu()).to(device, dtype)
 
-def _check_kontext_folder(folder:Path):
-    if not folder.is_dir():
-        raise MissingWeightsError(f"no prior folder at {folder}: download black-forest-labs/FLUX.1-Kontext-dev (e.g. `huggingface-cli download "
-                                  f"black-forest-labs/FLUX.1-Kontext-dev --local-dir {folder}`) on a machine with access, then pass its path")
-    missing = [s for s in ('transformer', 'vae', 'scheduler', 'text_encoder', 'tokenizer', 'text_encoder_2', 'tokenizer_2')
-               if not (folder / s).is_dir()]
-    if missing: raise MissingWeightsError(f"{folder} lacks the sub-folders {missing} of a FLUX.1-Kontext-dev layout; copy them from the model repository")
+def _check_kontext_folder(folder:Path): check_prior_folder(folder, 'black-forest-labs/FLUX.1-Kontext-dev', FLUX_SUBFOLDERS)
 
 # %% ../nbs/24_priors_kontext.ipynb #93d827ed
 def load_kontext_prior(base_model:str, device, dtype,

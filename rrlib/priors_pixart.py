@@ -15,7 +15,7 @@ from diffusers import (PixArtTransformer2DModel, PixArtAlphaPipeline, Autoencode
                        DDPMScheduler, DDIMScheduler)
 from .core import RRLibError, MissingWeightsError
 from .codecs import PixelUnshuffleCodec, as_codec
-from .priors import PromptEmbeddings, ASSETS, TINY_CODEC_CONFIG, _tiny_tokenizers
+from .priors import PromptEmbeddings, ASSETS, TINY_CODEC_CONFIG, _tiny_tokenizers, check_prior_folder
 
 # %% auto #0
 __all__ = ['PIXART_ALPHA_1024_CONFIG', 'PIXART_PROMPT_LEN', 'TINY_PIXART_CONFIG', 'TINY_PIXART_PROMPT_LEN', 'TINY_PIXART_DIR',
@@ -94,11 +94,7 @@ def _load_tiny_pixart(folder:Path, device, dtype) -> PixArtPrior:
     return PixArtPrior(tr.to(device), vae.to(device), sch, prompt.to(device, dtype))
 
 def _check_pixart_folder(folder:Path):
-    if not folder.is_dir():
-        raise MissingWeightsError(f"no prior folder at {folder}: download PixArt-alpha/PixArt-XL-2-1024-MS (e.g. `huggingface-cli download "
-                                  f"PixArt-alpha/PixArt-XL-2-1024-MS --local-dir {folder}`) on a machine with access, then pass its path")
-    missing = [s for s in ('transformer', 'vae', 'scheduler', 'text_encoder', 'tokenizer') if not (folder / s).is_dir()]
-    if missing: raise MissingWeightsError(f"{folder} lacks the sub-folders {missing} of a PixArt-XL-2-1024-MS layout; copy them from the model repository")
+    check_prior_folder(folder, 'PixArt-alpha/PixArt-XL-2-1024-MS', ('transformer', 'vae', 'scheduler', 'text_encoder', 'tokenizer'))
 
 # %% ../nbs/23_priors_pixart.ipynb #b2109381
 def encode_empty_pixart_prompt(folder:Path, device, dtype, max_sequence_length:int=PIXART_PROMPT_LEN) -> PromptEmbeddings:
