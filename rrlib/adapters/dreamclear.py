@@ -343,6 +343,10 @@ def build_dreamclear(prior, # a PixArtPrior
     from rrlib.methods import Method
     prior.transformer.requires_grad_(False)
     adapter = DreamClearAdapter.from_transformer(prior.transformer, num_control_layers, num_experts)
+    if prior.transformer.gradient_checkpointing:  # the frozen prior's blocks cannot be checkpointed under the hooks
+        import warnings
+        warnings.warn("DreamClear: gradient checkpointing moved from the prior's blocks to the ControlFormer's")
+        prior.transformer.disable_gradient_checkpointing(); adapter.enable_gradient_checkpointing()
     restorer = _restorer(reference, reference_dim, reference_depths, prior.device, prior.dtype)
     m = Method('dreamclear', adapter, lambda a, z_t, t, z_cond: dreamclear_output(prior, a, z_t, t, z_cond),
                lambda a: DreamClearPipeline.from_prior(prior, a, m.info['restorer']), 'iddpm',
