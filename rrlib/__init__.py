@@ -19,6 +19,9 @@ _LAZY = {
     'FluxIRAdapter': 'rrlib.adapters.fluxir', 'FluxIRPipeline': 'rrlib.pipelines',
     'PromptTable': 'rrlib.priors_sd', 'DRAAdapter': 'rrlib.adapters.dra', 'DRAPipeline': 'rrlib.adapters.dra',
     'ControlNetRestorationPipeline': 'rrlib.adapters.controlnet',
+    'DreamClearAdapter': 'rrlib.adapters.dreamclear', 'ReferenceRestorer': 'rrlib.adapters.dreamclear',
+    'DreamClearPipeline': 'rrlib.adapters.dreamclear', 'InstructionEmbeddings': 'rrlib.priors_kontext',
+    'EditingPipeline': 'rrlib.adapters.editing',
 }
 
 def __getattr__(name:str):

@@ -17,7 +17,7 @@ from .resize import resize
 
 # %% auto #0
 __all__ = ['EMBEDDED_SOURCES', 'embedded_images', 'split_sources', 'random_crops', 'step_generator', 'upsample_like',
-           'PairedCrops', 'heldout_pairs']
+           'PairedCrops', 'heldout_pairs', 'FixedPairs', 'MixedBatches', 'split_real_standin', 'real_standin_pairs']
 
 # %% ../nbs/20_data.ipynb #a25e54cd
 def _skimage(name): 
@@ -124,9 +124,12 @@ class PairedCrops:
 
     def batch(self, step:int) -> dict:
         "{'hq', 'lq'} for training step `step`; `lq` has the size of `hq`."
-        g = step_generator(self.seed, step)
-        hq = random_crops(self.photos, self.batch_size, self.size, g)
-        lq, _ = self.degrade_fn(hq, g)
+        return self.sample(self.batch_size, step_generator(self.seed, step))
+
+    def sample(self, n:int, generator:torch.Generator) -> dict:
+        "{'hq', 'lq'}: `n` fresh pairs drawn with `generator`."
+        hq = random_crops(self.photos, n, self.size, generator)
+        lq, _ = self.degrade_fn(hq, generator)
         return {'hq': hq, 'lq': upsample_like(lq, hq)}
 
 # %% ../nbs/20_data.ipynb #fbcbfba6
@@ -144,3 +147,71 @@ def heldout_pairs(degrade_fn, # (hq, generator) -> (lq, record)
     hq = random_crops(photos, n, size, g, flip=False)
     lq, _ = degrade_fn(hq, g)
     return {'hq': hq, 'lq': upsample_like(lq, hq)}
+
+# %% ../nbs/20_data.ipynb #43fb572c
+@dataclass
+class FixedPairs:
+    "A finite set of (hq, lq) pairs (e.g. real degraded photos and their references), sampled with replacement and flips."
+    hq: torch.Tensor # (N, 3, H, W)
+    lq: torch.Tensor # (N, 3, H, W), same size as hq
+    batch_size: int = 16
+    seed: int = 0
+
+    def sample(self, n:int, generator:torch.Generator) -> dict:
+        "{'hq', 'lq'}: `n` pairs drawn with replacement, each flipped horizontally with probability 1/2."
+        i = torch.randint(len(self.hq), (n,), generator=generator)
+        flip = (torch.rand(n, generator=generator) < 0.5).view(-1, 1, 1, 1)
+        return {k: torch.where(flip, x[i].flip(-1), x[i]) for k, x in (('hq', self.hq), ('lq', self.lq))}
+
+    def batch(self, step:int) -> dict: return self.sample(self.batch_size, step_generator(self.seed, step))
+
+# %% ../nbs/20_data.ipynb #154ae1a3
+@dataclass
+class MixedBatches:
+    "Batches of `synthetic` pairs with a `real_fraction` share of `real` pairs from `start_step` on (RealRestorer's 2 : 8)."
+    synthetic: object # `.sample(n, g)` and `.batch(step)` (e.g. PairedCrops)
+    real: object # `.sample(n, g)` (e.g. FixedPairs)
+    batch_size: int = 16
+    real_fraction: float = 0.2 # real : synthetic = 2 : 8
+    start_step: int = 0 # the first step of stage 2
+    ramp_steps: int = 0 # grow the real share linearly from 0 over this many steps (0: at once)
+    seed: int = 0
+
+    def fraction(self, step:int) -> float:
+        "The expected real share of batch `step`."
+        if step < self.start_step: return 0.0
+        return self.real_fraction * min(1.0, (step - self.start_step + 1) / self.ramp_steps) if self.ramp_steps else self.real_fraction
+
+    def batch(self, step:int) -> dict:
+        "{'hq', 'lq', 'real'} for step `step`."
+        if step < self.start_step:
+            b = self.synthetic.batch(step); return {**b, 'real': torch.zeros(len(b['hq']), dtype=torch.bool)}
+        g = step_generator(self.seed, step, stream=1)
+        x = self.fraction(step) * self.batch_size
+        n_real = int(x) + int(torch.rand(1, generator=g).item() < x - int(x))
+        parts = [p for p in (self.real.sample(n_real, g) if n_real else None,
+                             self.synthetic.sample(self.batch_size - n_real, g) if n_real < self.batch_size else None) if p]
+        out = {k: torch.cat([p[k] for p in parts]) for k in ('hq', 'lq')}
+        return {**out, 'real': torch.arange(self.batch_size) < n_real}
+
+# %% ../nbs/20_data.ipynb #896c7c92
+def split_real_standin(names:list[str], # the training sources (embedded names or file names)
+                       fraction:float=0.25, # share held apart as the "real" stand-in (per colour kind)
+                       salt:str='rrlib-real-standin') -> tuple[list[str], list[str]]:
+    "Deterministic (synthetic, real stand-in) split of training sources."
+    syn, real = [], []
+    for kind in ('rgb', 'gray'):
+        ns = sorted((n for n in names if EMBEDDED_SOURCES.get(n, (None, 'rgb'))[1] == kind), key=lambda n: _rank(n, salt))
+        k = max(1, math.ceil(fraction * len(ns))) if len(ns) > 1 else 0  # a lone source stays synthetic
+        real += ns[:k]; syn += ns[k:]
+    if not real: raise RRLibError(f"cannot hold a real stand-in apart from {len(names)} source(s): give at least two")
+    return sorted(syn), sorted(real)
+
+def real_standin_pairs(degrade_fn, # (hq, generator) -> (lq, record): a pipeline other than the synthetic one
+                       photos:dict, # the real stand-in sources
+                       n:int=64, size:int=64, seed:int=4321, batch_size:int=16) -> FixedPairs:
+    "A fixed set of `n` pairs from `photos`, degraded once: the embedded stand-in for real degraded data."
+    g = as_generator(seed)
+    hq = random_crops(photos, n, size, g, flip=False)
+    lq, _ = degrade_fn(hq, g)
+    return FixedPairs(hq, upsample_like(lq, hq), batch_size, seed)

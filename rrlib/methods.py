@@ -29,6 +29,8 @@ class Method:
     info: dict = field(default_factory=dict)
     condition: callable|None = None # (batch, generator) -> (batch, extra predict kwargs)
     train_defaults: dict = field(default_factory=dict) # e.g. {'alpha': 0.0, 'timestep_sampler': 'logit_normal'}
+    step_loss: callable = None # (method, prior, batches, sample_t, alpha) -> step_loss; None: `flow_step_loss`
+    prepare: callable = None # (batches, output_dir, accelerator) -> None, before training
 
     def trainable_parameters(self) -> int: return sum(p.numel() for p in self.adapter.parameters() if p.requires_grad)
 
@@ -101,7 +103,8 @@ def epsilon_step_loss(method:Method, prior, # the method and its frozen DDPM-fam
     return step_loss
 
 def step_loss_for(method:Method, prior, batches, sample_t, alpha:float=0.0):
-    "The step loss of the method's objective: `flow_step_loss` (with the pixel term α) or `epsilon_step_loss`."
+    "The method's own step loss if it brings one, else the one of its objective: `flow_step_loss` (α) or `epsilon_step_loss`."
+    if method.step_loss is not None: return method.step_loss(method, prior, batches, sample_t, alpha)
     if method.objective == 'flow': return flow_step_loss(method, prior, batches, sample_t, alpha)
     if method.objective in ('epsilon', 'v_prediction'): return epsilon_step_loss(method, prior, batches, sample_t)
     raise RRLibError(f"no step loss for the objective {method.objective!r} of method {method.name!r}")

@@ -17,6 +17,9 @@ __all__ = ['BASE_CONFIGS', 'PARAM_COUNTERS', 'base_config', 'params_main']
 
 # %% ../nbs/60_params.ipynb #9f9fe499
 BASE_CONFIGS = {'flux1-dev': FLUX1_DEV_CONFIG, 'sd3-medium': SD3_MEDIUM_CONFIG, 'sdxl-base': SDXL_BASE_CONFIG}
+from .priors_pixart import PIXART_ALPHA_1024_CONFIG
+from .priors_kontext import FLUX1_KONTEXT_DEV_CONFIG
+BASE_CONFIGS.update({'pixart-alpha-1024': PIXART_ALPHA_1024_CONFIG, 'flux1-kontext-dev': FLUX1_KONTEXT_DEV_CONFIG})
 
 def base_config(base:str) -> dict:
     "A named prior config, or the config.json at `base`."

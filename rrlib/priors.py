@@ -18,8 +18,9 @@ from .codecs import PixelUnshuffleCodec, as_codec, tiny_flux_vae
 
 # %% auto #0
 __all__ = ['TINY_FLUX_CONFIG', 'TINY_CODEC_CONFIG', 'TINY_PROMPT_LEN', 'FLUX1_DEV_CONFIG', 'FLUX1_DEV_PROMPT_LEN', 'ASSETS',
-           'TINY_FLUX_DIR', 'PRIOR_LOADERS', 'PIPELINE_KINDS', 'PromptEmbeddings', 'FluxPrior', 'encode_empty_prompt',
-           'prior_kind', 'load_flux_prior', 'load_prior', 'make_tiny_flux_folder']
+           'TINY_FLUX_DIR', 'FLUX_SUBFOLDERS', 'PRIOR_LOADERS', 'PIPELINE_KINDS', 'PromptEmbeddings', 'FluxPrior',
+           'check_prior_folder', 'encode_empty_prompt', 'prior_kind', 'load_flux_prior', 'load_prior',
+           'make_tiny_flux_folder']
 
 # %% ../nbs/22_priors.ipynb #e3bbf704
 class PromptEmbeddings(ModelMixin, ConfigMixin):
@@ -109,13 +110,17 @@ def _load_tiny(folder:Path, device, dtype) -> FluxPrior:
     return FluxPrior(tr.to(device), vae.to(device), sch, prompt.to(device))
 
 # %% ../nbs/22_priors.ipynb #18514629
-def _check_flux_folder(folder:Path):
+FLUX_SUBFOLDERS = ('transformer', 'vae', 'scheduler', 'text_encoder', 'tokenizer', 'text_encoder_2', 'tokenizer_2')
+
+def check_prior_folder(folder:Path, repo:str, subfolders:tuple):
+    "A `MissingWeightsError` naming the model repository `repo` if `folder` or one of its `subfolders` is missing."
     if not folder.is_dir():
-        raise MissingWeightsError(f"no prior folder at {folder}: download black-forest-labs/FLUX.1-dev (e.g. "
-                                  f"`huggingface-cli download black-forest-labs/FLUX.1-dev --local-dir {folder}`) on a machine with access, then pass its path")
-    missing = [s for s in ('transformer', 'vae', 'scheduler', 'text_encoder', 'tokenizer', 'text_encoder_2', 'tokenizer_2')
-               if not (folder / s).is_dir()]
-    if missing: raise MissingWeightsError(f"{folder} lacks the sub-folders {missing} of a FLUX.1-dev layout; copy them from the model repository")
+        raise MissingWeightsError(f"no prior folder at {folder}: download {repo} (e.g. "
+                                  f"`huggingface-cli download {repo} --local-dir {folder}`) on a machine with access, then pass its path")
+    missing = [s for s in subfolders if not (folder / s).is_dir()]
+    if missing: raise MissingWeightsError(f"{folder} lacks the sub-folders {missing} of a {repo.split('/')[-1]} layout; copy them from the model repository")
+
+def _check_flux_folder(folder:Path): check_prior_folder(folder, 'black-forest-labs/FLUX.1-dev', FLUX_SUBFOLDERS)
 
 def encode_empty_prompt(folder:Path, device, dtype, max_sequence_length:int=FLUX1_DEV_PROMPT_LEN) -> PromptEmbeddings:
     "Encode `\"\"` with the folder's CLIP and T5 (FluxPipeline.encode_prompt), then release them."

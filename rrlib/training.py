@@ -13,20 +13,29 @@ import torch
 from accelerate import Accelerator
 from accelerate.utils import set_seed
 from tqdm.auto import tqdm
-from .core import RRLibError, atomic_write_text
+from .core import RRLibError, atomic_write_text, atomic_path
 from .data import step_generator
 
 # %% auto #0
-__all__ = ['TrainState', 'latest_checkpoint', 'save_checkpoint', 'write_loss_log', 'train']
+__all__ = ['TrainState', 'latest_checkpoint', 'save_checkpoint', 'write_loss_log', 'write_logs', 'cosine_lr', 'two_stage_lr',
+           'save_best', 'load_best', 'train']
 
 # %% ../nbs/41_training.ipynb #88c63f4e
 @dataclass
 class TrainState:
-    "What the loop itself must remember across a resume: the last finished step and the loss history."
+    "What the loop itself must remember across a resume: the last finished step, the loss and validation histories, early stopping."
     step: int = 0
     history: list = field(default_factory=list)
-    def state_dict(self): return {'step': self.step, 'history': json.dumps(self.history)}
-    def load_state_dict(self, d): self.step, self.history = int(d['step']), json.loads(d['history'])
+    validation: list = field(default_factory=list) # [{'step', 'metric'}]
+    best: dict|None = None # the best validation so far {'step', 'metric'}
+    stopped: bool = False # early stopping fired
+    def state_dict(self):
+        return {'step': self.step, 'history': json.dumps(self.history),
+                'early_stopping': json.dumps({'validation': self.validation, 'best': self.best, 'stopped': self.stopped})}
+    def load_state_dict(self, d):
+        self.step, self.history = int(d['step']), json.loads(d['history'])
+        es = json.loads(d.get('early_stopping', '{}'))
+        self.validation, self.best, self.stopped = es.get('validation', []), es.get('best'), es.get('stopped', False)
 
 # %% ../nbs/41_training.ipynb #1ebc7c25
 def latest_checkpoint(output_dir:str|Path) -> Path|None:
@@ -54,6 +63,60 @@ def write_loss_log(history:list[dict], path:Path):
     buf = io.StringIO(); w = csv.DictWriter(buf, fieldnames=list(history[0])); w.writeheader(); w.writerows(history)
     atomic_write_text(path, buf.getvalue())
 
+def write_logs(state, output_dir:Path):
+    "`loss.csv`, and `validation.csv` when there were validations."
+    write_loss_log(state.history, output_dir / 'loss.csv')
+    write_loss_log(state.validation, output_dir / 'validation.csv')
+
+# %% ../nbs/41_training.ipynb #74cfd42e
+def cosine_lr(steps:int, start:int=0, final_ratio:float=0.0):
+    "Multiplier 1 until `start`, then cosine annealing to `final_ratio` at `start + steps`."
+    def f(step:int) -> float:
+        p = min(max(step - start, 0) / max(steps, 1), 1.0)
+        return final_ratio + (1 - final_ratio) * 0.5 * (1 + math.cos(math.pi * p))
+    return f
+
+def two_stage_lr(stage1_steps:int, # steps at the constant rate (stage 1)
+                 max_steps:int, # the end of stage 2
+                 final_ratio:float=0.0, # multiplier reached at `max_steps`
+                ):
+    "RealRestorer's schedule: constant for stage 1, cosine decay over stage 2."
+    return cosine_lr(max_steps - stage1_steps, stage1_steps, final_ratio)
+
+# %% ../nbs/41_training.ipynb #e00ed6b9
+def _better(metric:float, best:dict|None, mode:str, min_delta:float) -> bool:
+    if best is None: return True
+    return metric > best['metric'] + min_delta if mode == 'max' else metric < best['metric'] - min_delta
+
+def save_best(accelerator:Accelerator, module, output_dir:Path):
+    "Atomically write the module's trainable weights to `output_dir/best/model.safetensors`."
+    from safetensors.torch import save_file
+    sd = accelerator.get_state_dict(module)
+    names = {n for n, p in accelerator.unwrap_model(module).named_parameters() if p.requires_grad}
+    if accelerator.is_main_process:
+        (output_dir / 'best').mkdir(parents=True, exist_ok=True)
+        with atomic_path(output_dir / 'best' / 'model.safetensors') as tmp:
+            save_file({k: v.detach().cpu().contiguous() for k, v in sd.items() if k in names}, str(tmp))
+
+def load_best(module:torch.nn.Module, output_dir:str|Path) -> bool:
+    "Load `output_dir/best/model.safetensors` (if any) into `module`; True if loaded."
+    from safetensors.torch import load_file
+    f = Path(output_dir) / 'best' / 'model.safetensors'
+    if not f.is_file(): return False
+    missing = set(load_file(str(f))) - set(module.state_dict())
+    if missing: raise RRLibError(f"{f} holds weights the module does not have ({sorted(missing)[:3]}…): another method's run?")
+    module.load_state_dict(load_file(str(f)), strict=False)
+    return True
+
+def _validate(acc, module, state:TrainState, validate, output_dir:Path, mode:str, min_delta:float, patience:int|None, start:int=0):
+    module.eval()
+    with torch.no_grad(): metric = float(validate(acc.unwrap_model(module), state.step))
+    state.validation.append({'step': state.step, 'metric': metric})
+    if _better(metric, state.best, mode, min_delta):
+        state.best = {'step': state.step, 'metric': metric}; save_best(acc, module, output_dir)
+    elif patience is not None and len([v for v in state.validation if v['step'] > max(state.best['step'], start)]) >= patience:
+        state.stopped = True
+
 # %% ../nbs/41_training.ipynb #a0db7802
 def train(module:torch.nn.Module, # holds the trainable parameters (requires_grad=True)
           step_loss, # (step, generator, prepared module) -> {'loss': tensor, ...}
@@ -69,8 +132,15 @@ def train(module:torch.nn.Module, # holds the trainable parameters (requires_gra
           resume:bool=True, # continue from the newest checkpoint in output_dir
           accelerator:Accelerator|None=None, # give one for mixed precision / multi-GPU; default: a plain one
           progress:bool=True,
+          lr_schedule=None, # step -> lr multiplier (`two_stage_lr`, `cosine_lr`); None: constant
+          validate=None, # (unwrapped module, step) -> metric, every `validate_every` steps
+          validate_every:int=0,
+          patience:int|None=None, # early stopping: validations without improvement before stopping
+          mode:str='max', # 'max' (PSNR, FS…) or 'min' (a loss)
+          min_delta:float=0.0, # smallest change that counts as an improvement
+          early_stopping_start:int=0, # early stopping may fire only after this step (e.g. the start of stage 2)
          ) -> TrainState:
-    "Train `module` on `step_loss` with AdamW; checkpoint, resume and log."
+    "Train `module` on `step_loss` with AdamW; schedule the lr, validate and stop early; checkpoint, resume and log."
     acc = accelerator or Accelerator()
     output_dir = Path(output_dir)
     params = [p for p in module.parameters() if p.requires_grad]
@@ -80,8 +150,10 @@ def train(module:torch.nn.Module, # holds the trainable parameters (requires_gra
     state = TrainState(); acc.register_for_checkpointing(state)
     if resume and (ck := latest_checkpoint(output_dir)) is not None: acc.load_state(str(ck))
     bar = tqdm(total=max_steps, initial=state.step, disable=not (progress and acc.is_local_main_process), desc='train')
-    while state.step < max_steps:
+    while state.step < max_steps and not state.stopped:
         g = step_generator(seed, state.step, acc.process_index)
+        if lr_schedule is not None:
+            for group in opt.param_groups: group['lr'] = lr * lr_schedule(state.step)
         module.train()
         with acc.accumulate(module):
             out = step_loss(state.step, g, module)
@@ -89,12 +161,15 @@ def train(module:torch.nn.Module, # holds the trainable parameters (requires_gra
             if max_grad_norm and acc.sync_gradients: acc.clip_grad_norm_(params, max_grad_norm)
             opt.step(); opt.zero_grad(set_to_none=True)
         state.step += 1
-        if state.step % log_every == 0 or state.step == max_steps:
-            state.history.append({'step': state.step, **{k: float(torch.as_tensor(v).detach()) for k, v in out.items()}})
+        if validate is not None and validate_every and state.step % validate_every == 0:
+            _validate(acc, module, state, validate, output_dir, mode, min_delta, patience, early_stopping_start)
+        if state.step % log_every == 0 or state.step == max_steps or state.stopped:
+            lr_now = {'lr': opt.param_groups[0]['lr']} if lr_schedule is not None else {}
+            state.history.append({'step': state.step, **{k: float(torch.as_tensor(v).detach()) for k, v in out.items()}, **lr_now})
             bar.set_postfix(loss=f"{state.history[-1]['loss']:.4f}")
         bar.update(1)
-        if state.step % save_every == 0 or state.step == max_steps:
+        if state.step % save_every == 0 or state.step == max_steps or state.stopped:
             save_checkpoint(acc, output_dir, state.step)
-            if acc.is_main_process: write_loss_log(state.history, output_dir / 'loss.csv')
+            if acc.is_main_process: write_logs(state, output_dir)
     bar.close()
     return state
