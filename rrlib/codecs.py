@@ -13,7 +13,7 @@ from diffusers.configuration_utils import register_to_config
 from .core import RRLibError
 
 # %% auto #0
-__all__ = ['PixelUnshuffleCodec', 'VAECodec', 'as_codec', 'tiny_flux_vae']
+__all__ = ['PixelUnshuffleCodec', 'VAECodec', 'as_codec', 'tiny_flux_vae', 'load_codec']
 
 # %% ../nbs/21_codecs.ipynb #579c2ba3
 class PixelUnshuffleCodec(ModelMixin, ConfigMixin):
@@ -81,3 +81,26 @@ def tiny_flux_vae(seed:int=0) -> AutoencoderKL:
                          up_block_types=('UpDecoderBlock2D',) * 2, block_out_channels=(8, 16), layers_per_block=1,
                          latent_channels=16, norm_num_groups=4, scaling_factor=0.3611, shift_factor=0.1159,
                          use_quant_conv=False, use_post_quant_conv=False)
+
+# %% ../nbs/21_codecs.ipynb #8dd98a3b
+def load_codec(spec:str, # 'pixel-unshuffle[:factor]' or a local AutoencoderKL folder
+               like=None, # the codec (or `vae` module) it must be interchangeable with, if any
+               device='cpu', dtype:torch.dtype=torch.float32):
+    "The `vae` module a spec names; checked against `like`'s latent layout."
+    from pathlib import Path
+    if spec.startswith('pixel-unshuffle'):
+        module = PixelUnshuffleCodec(int(spec.split(':')[1]) if ':' in spec else 2)
+    else:
+        folder = Path(spec).expanduser()
+        sub = 'vae' if (folder / 'vae' / 'config.json').is_file() else None
+        if not (folder / (sub or '') / 'config.json').is_file():
+            raise RRLibError(f"codec {spec!r}: no AutoencoderKL there (expected config.json and weights in it or in its vae/ "
+                             "subfolder); give 'auto', 'pixel-unshuffle[:F]' or a local VAE folder")
+        module = AutoencoderKL.from_pretrained(folder, subfolder=sub, torch_dtype=dtype, local_files_only=True)
+    module = module.to(device).requires_grad_(False).eval()  # frozen, like the rest of the prior
+    if like is not None:
+        new, old = as_codec(module), as_codec(like)
+        if (new.latent_channels, new.downscale) != (old.latent_channels, old.downscale):
+            raise RRLibError(f"codec {spec!r} gives {new.latent_channels}-channel latents at 1/{new.downscale} scale; the prior "
+                             f"expects {old.latent_channels} channels at 1/{old.downscale}")
+    return module

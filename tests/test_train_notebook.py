@@ -20,7 +20,7 @@ def _papermill(root, venv_bin, out_dir, *params):
 
 
 def test_short_run_writes_run_folder(root, venv_bin, tmp_path):
-    _papermill(root, venv_bin, tmp_path)
+    _papermill(root, venv_bin, tmp_path, '-p', 'codec', 'pixel-unshuffle:2')  # the tiny prior's own codec, named explicitly
     for f in ('config.json', 'adapter/config.json', 'adapter/diffusion_pytorch_model.safetensors', 'metrics.json',
               'loss.csv', 'loss.png', 'before_after.png'):
         assert (tmp_path / f).is_file(), f"missing {f}"
@@ -29,6 +29,14 @@ def test_short_run_writes_run_folder(root, venv_bin, tmp_path):
     assert m['train_steps'] == 4 and 5 < m['psnr_lq'] < 60
     assert load_image(tmp_path / 'before_after.png').shape[1] == 3
     assert not list((tmp_path / 'adapter').glob('*.bin')), "safetensors only"
+    assert json.loads((tmp_path / 'config.json').read_text())['codec'] == 'pixel-unshuffle:2'
+
+
+def test_a_codec_the_prior_cannot_take_is_one_clear_error(root, venv_bin, tmp_path):
+    cmd = [str(venv_bin / 'papermill'), str(root / 'nbs' / 'train.ipynb'), str(tmp_path / 'x.ipynb'), '--cwd', str(root / 'nbs'),
+           '-p', 'output_dir', str(tmp_path), *SHORT, '-p', 'codec', 'pixel-unshuffle:4']
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert r.returncode != 0 and 'the prior expects 12 channels at 1/2' in r.stderr
 
 
 def test_data_folder_with_corrupt_and_16bit_rgba(root, venv_bin, tmp_path):
