@@ -11,8 +11,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from diffusers import DDPMScheduler
-from tqdm.auto import tqdm
 from .core import RRLibError
+from .sampling import sample_diffusion
 
 # %% auto #0
 __all__ = ['pixart_ddpm_scheduler', 'posterior_terms', 'gaussian_kl', 'discretized_gaussian_nll', 'learned_sigma_ddpm_loss',
@@ -89,16 +89,9 @@ def sample_eps(model, # (z, t) -> ε (or ε and v: only the first C channels are
                x:torch.Tensor, # the starting noise (B, C, h, w), unit variance
                scheduler, # a diffusers discrete scheduler (template, not mutated)
                num_inference_steps:int=20,
-               callback=None, # (i, t, z) -> z or None, after each step
+               callback=None, # (i, t, z) -> z or None, after each step; t = timestep / num_train_timesteps
                disable:bool=True, # hide the progress bar
               ) -> torch.Tensor:
-    "Integrate an ε-prediction model from noise `x` with `scheduler`."
-    sch = type(scheduler).from_config(scheduler.config)
-    sch.set_timesteps(num_inference_steps, device=x.device)
-    z = x * sch.init_noise_sigma
-    for i, ts in enumerate(tqdm(sch.timesteps, disable=disable, desc='sample')):
-        t = ts.expand(z.shape[0]).to(x.device)
-        with torch.no_grad(): eps = model(sch.scale_model_input(z, ts), t)[:, :z.shape[1]]
-        z = sch.step(eps, ts, z, return_dict=False)[0]
-        if callback is not None and (out := callback(i, t, z)) is not None: z = out
-    return z
+    "Integrate an ε-prediction (or learned-variance) model from noise `x` with `scheduler`."
+    c = x.shape[1]
+    return sample_diffusion(lambda z, t: model(z, t)[:, :c], x, scheduler, num_inference_steps, callback, disable=disable)
