@@ -20,7 +20,8 @@ def _papermill(root, venv_bin, out_dir, *params):
 
 
 def test_short_run_writes_run_folder(root, venv_bin, tmp_path):
-    _papermill(root, venv_bin, tmp_path, '-p', 'codec', 'pixel-unshuffle:2')  # the tiny prior's own codec, named explicitly
+    # the tiny prior's own codec named explicitly, and the real path's gradient checkpointing on the prior's blocks
+    _papermill(root, venv_bin, tmp_path, '-p', 'codec', 'pixel-unshuffle:2', '-p', 'gradient_checkpointing', 'True')
     for f in ('config.json', 'adapter/config.json', 'adapter/diffusion_pytorch_model.safetensors', 'metrics.json',
               'loss.csv', 'loss.png', 'before_after.png'):
         assert (tmp_path / f).is_file(), f"missing {f}"

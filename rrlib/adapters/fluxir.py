@@ -101,11 +101,17 @@ FluxIRAdapter.control_features = _control_features
 def _blocks(transformer) -> list:
     return list(transformer.transformer_blocks) + list(transformer.single_transformer_blocks)
 
+def _release_hooks(self):
+    "Remove the hooks that a checkpointed forward left in place for its backward."
+    for h in getattr(self, '_pending_hooks', ()): h.remove()
+    self._pending_hooks = []
+
 @contextlib.contextmanager
 def _controlling(self, transformer, f_z:torch.Tensor, f_p:torch.Tensor):
     "Within the context, block i of `transformer` gets SE_z^i(f_z) and SE_p^i(f_p) added to its outputs (eq. 4)."
     blocks = _blocks(transformer)
     if len(blocks) != len(self.se_image): raise RRLibError(f"adapter has {len(self.se_image)} SE pairs, prior has {len(blocks)} blocks")
+    _release_hooks(self)  # an earlier checkpointed forward whose backward never came
     def hook(i):
         def add_control(module, args, output):
             enc, hs = output
@@ -113,9 +119,15 @@ def _controlling(self, transformer, f_z:torch.Tensor, f_p:torch.Tensor):
             return enc, hs + self.se_image[i](f_z).to(hs.dtype)
         return add_control
     handles = [b.register_forward_hook(hook(i)) for i, b in enumerate(blocks)]
+    # gradient checkpointing re-runs the prior's blocks during backward: the hooks must still be there then
+    keep = torch.is_grad_enabled() and getattr(transformer, 'is_gradient_checkpointing', False) and f_z.requires_grad
     try: yield transformer
     finally:
-        for h in handles: h.remove()
+        if keep:  # released once the backward has passed every block: f_z's gradient is complete only then
+            self._pending_hooks = handles
+            f_z.register_hook(lambda grad: _release_hooks(self))
+        else:
+            for h in handles: h.remove()
 
 FluxIRAdapter.controlling = _controlling
 
