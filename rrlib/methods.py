@@ -59,12 +59,17 @@ def _resolve(spec:str):
     mod, fn = spec.split(':')
     return getattr(importlib.import_module(mod), fn)
 
-def build_method(name:str, prior, **params) -> Method:
-    "The named method built on `prior`."
+def build_method(name:str, prior,
+                 seed:int|None=0, # seeds the adapter's random initialisation (global RNG untouched); None: the global RNG
+                 **params) -> Method:
+    "The named method built on `prior`, its adapter initialised reproducibly."
     if name not in METHODS: raise RRLibError(f"unknown method {name!r}; available: {sorted(METHODS)}")
     try: build = _resolve(METHODS[name])
     except (ImportError, AttributeError): raise RRLibError(f"method {name!r} is not implemented in this version of rrlib") from None
-    return build(prior, **params)
+    if seed is None: return build(prior, **params)
+    with torch.random.fork_rng(devices=[]):  # CPU RNG only: the adapters are built on the CPU (or the meta device)
+        torch.manual_seed(seed)
+        return build(prior, **params)
 
 # %% ../nbs/55_methods.ipynb #671e4619
 def flow_step_loss(method:Method, prior, # the method and its frozen prior

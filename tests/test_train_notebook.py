@@ -52,3 +52,14 @@ def test_data_folder_with_corrupt_and_16bit_rgba(root, venv_bin, tmp_path):
     assert 'corrupt.png' in text, "the corrupt file is reported in the run's output"
     assert 'rgba16.png' in text.split('training sources:')[1].split('\n')[0], "the 16-bit RGBA image is used for training"
     assert (tmp_path / 'run' / 'metrics.json').is_file()
+
+
+def test_same_seed_same_run(root, venv_bin, tmp_path):
+    "Two processes, one seed: the same adapter weights and the same metrics (torch's own start-up seed is random)."
+    from safetensors.torch import load_file
+    runs = [tmp_path / 'a', tmp_path / 'b']
+    for r in runs: _papermill(root, venv_bin, r, '-p', 'seed', '7')
+    wa, wb = (load_file(str(r / 'adapter' / 'diffusion_pytorch_model.safetensors')) for r in runs)
+    assert wa.keys() == wb.keys() and all((wa[k] == wb[k]).all() for k in wa)
+    ma, mb = (json.loads((r / 'metrics.json').read_text()) for r in runs)
+    assert ma['psnr_restored'] == mb['psnr_restored'] and ma['ssim_restored'] == mb['ssim_restored']
