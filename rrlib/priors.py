@@ -18,8 +18,8 @@ from .codecs import PixelUnshuffleCodec, as_codec, tiny_flux_vae
 
 # %% auto #0
 __all__ = ['TINY_FLUX_CONFIG', 'TINY_CODEC_CONFIG', 'TINY_PROMPT_LEN', 'FLUX1_DEV_CONFIG', 'FLUX1_DEV_PROMPT_LEN', 'ASSETS',
-           'TINY_FLUX_DIR', 'FLUX_SUBFOLDERS', 'PRIOR_LOADERS', 'PIPELINE_KINDS', 'PromptEmbeddings', 'FluxPrior',
-           'check_prior_folder', 'encode_empty_prompt', 'prior_kind', 'load_flux_prior', 'load_prior',
+           'TINY_FLUX_DIR', 'FLUX_SUBFOLDERS', 'PRIOR_LOADERS', 'PIPELINE_KINDS', 'PromptEmbeddings', 'PriorParts',
+           'FluxPrior', 'check_prior_folder', 'encode_empty_prompt', 'prior_kind', 'load_flux_prior', 'load_prior',
            'make_tiny_flux_folder']
 
 # %% ../nbs/22_priors.ipynb #e3bbf704
@@ -55,21 +55,25 @@ FLUX1_DEV_CONFIG = dict(patch_size=1, in_channels=64, num_layers=19, num_single_
 FLUX1_DEV_PROMPT_LEN = 512  # T5 max_sequence_length of FluxPipeline
 
 # %% ../nbs/22_priors.ipynb #6d1baf72
+class PriorParts:
+    "What every prior shares: the codec of its `vae`; the device and dtype of its denoiser (its `transformer` unless it says otherwise)."
+    @property
+    def denoiser(self) -> torch.nn.Module: return self.transformer
+    @property
+    def codec(self): return as_codec(self.vae)
+    @property
+    def device(self): return self.denoiser.device
+    @property
+    def dtype(self): return self.denoiser.dtype
+
 @dataclass
-class FluxPrior:
+class FluxPrior(PriorParts):
     "The frozen parts of a Flux prior: transformer, codec module, scheduler, empty-prompt conditioning."
     transformer: FluxTransformer2DModel
     vae: torch.nn.Module # a PixelUnshuffleCodec or an AutoencoderKL
     scheduler: FlowMatchEulerDiscreteScheduler
     prompt: PromptEmbeddings
     guidance_scale: float|None = None # used when the transformer has guidance embeddings (FLUX.1-dev)
-
-    @property
-    def codec(self): return as_codec(self.vae)
-    @property
-    def device(self): return self.transformer.device
-    @property
-    def dtype(self): return self.transformer.dtype
 
     def pack(self, z:torch.Tensor) -> torch.Tensor:
         "(B, C, h, w) latents -> (B, hw/4, 4C) tokens (diffusers' Flux packing)."

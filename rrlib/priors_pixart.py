@@ -14,8 +14,8 @@ import diffusers
 from diffusers import (PixArtTransformer2DModel, PixArtAlphaPipeline, AutoencoderKL, DPMSolverMultistepScheduler,
                        DDPMScheduler, DDIMScheduler)
 from .core import RRLibError, MissingWeightsError
-from .codecs import PixelUnshuffleCodec, as_codec
-from .priors import PromptEmbeddings, ASSETS, TINY_CODEC_CONFIG, _tiny_tokenizers, check_prior_folder
+from .codecs import PixelUnshuffleCodec
+from .priors import PriorParts, PromptEmbeddings, ASSETS, TINY_CODEC_CONFIG, _tiny_tokenizers, check_prior_folder
 
 # %% auto #0
 __all__ = ['PIXART_ALPHA_1024_CONFIG', 'PIXART_PROMPT_LEN', 'TINY_PIXART_CONFIG', 'TINY_PIXART_PROMPT_LEN', 'TINY_PIXART_DIR',
@@ -46,19 +46,13 @@ def tiny_pixart_scheduler() -> DDIMScheduler:
 
 # %% ../nbs/23_priors_pixart.ipynb #9c1496cd
 @dataclass
-class PixArtPrior:
+class PixArtPrior(PriorParts):
     "The frozen parts of a PixArt-α prior: transformer, codec module, DPM-Solver scheduler, empty-prompt conditioning."
     transformer: PixArtTransformer2DModel
     vae: torch.nn.Module # a PixelUnshuffleCodec or an AutoencoderKL
     scheduler: DPMSolverMultistepScheduler
     prompt: PromptEmbeddings
 
-    @property
-    def codec(self): return as_codec(self.vae)
-    @property
-    def device(self): return self.transformer.device
-    @property
-    def dtype(self): return self.transformer.dtype
     @property
     def noise_scheduler(self) -> DDPMScheduler:
         "The DDPM training schedule (same betas as `scheduler`)."

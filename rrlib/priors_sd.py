@@ -15,8 +15,8 @@ from diffusers import (SD3Transformer2DModel, UNet2DConditionModel, AutoencoderK
                        FluxTransformer2DModel)
 from diffusers.configuration_utils import register_to_config
 from .core import RRLibError, MissingWeightsError, as_generator
-from .codecs import PixelUnshuffleCodec, as_codec
-from .priors import PromptEmbeddings, FluxPrior, ASSETS, TINY_CODEC_CONFIG, _tiny_tokenizers
+from .codecs import PixelUnshuffleCodec
+from .priors import PriorParts, PromptEmbeddings, FluxPrior, ASSETS, TINY_CODEC_CONFIG, _tiny_tokenizers
 
 # %% auto #0
 __all__ = ['TINY_SD_PROMPT_LEN', 'TINY_SD3_CONFIG', 'TINY_SDXL_CONFIG', 'TINY_SDXL_POOLED_DIM', 'SDXL_SCHEDULER_CONFIG',
@@ -90,14 +90,8 @@ class PromptTable(ModelMixin, ConfigMixin):
         return self.prompt_embeds[idx], self.pooled_prompt_embeds[idx]
 
 # %% ../nbs/23_priors_sd.ipynb #37341fdf
-class _SDPriorBase:
-    "What SD3Prior and SDXLPrior share: codec, device, dtype, prompts."
-    @property
-    def codec(self): return as_codec(self.vae)
-    @property
-    def device(self): return self.denoiser.device
-    @property
-    def dtype(self): return self.denoiser.dtype
+class _SDPriorBase(PriorParts):
+    "What SD3Prior and SDXLPrior share beyond `PriorParts`: identity packing, prompts."
     def pack(self, z:torch.Tensor) -> torch.Tensor: return z
     def unpack(self, tokens:torch.Tensor, h:int, w:int) -> torch.Tensor: return tokens
 
@@ -115,9 +109,6 @@ class SD3Prior(_SDPriorBase):
     prompt: PromptEmbeddings
     descriptors: PromptTable|None = None
     objective = 'flow'
-
-    @property
-    def denoiser(self): return self.transformer
 
     def conditioning(self, z:torch.Tensor, t:torch.Tensor, prompt_embeds=None, pooled_prompt_embeds=None) -> dict:
         "Keyword arguments of the transformer, except `hidden_states`, for latents `z` at flow times `t` ∈ [0, 1]."
