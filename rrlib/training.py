@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import torch
 from accelerate import Accelerator
-from accelerate.utils import set_seed
 from tqdm.auto import tqdm
 from .core import RRLibError, atomic_write_text, atomic_path
 from .data import step_generator
