@@ -3,18 +3,33 @@ PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.rrlib-installed
+LOCK    := constraints.txt
 # OpenMP threads that spin-wait starve each other when the test workers share few cores
 export OMP_WAIT_POLICY := PASSIVE
 
-.PHONY: setup test check-clean nbtest pytest export readme
+.PHONY: setup test check-clean nbtest pytest export readme upgrade
 
+# the pinned environment: every package at the version in $(LOCK), the versions the tests last passed with
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet -c $(LOCK) pip
+	$(BIN)/pip install --quiet -c $(LOCK) -e ".[dev]"
+	$(BIN)/pip check
+	$(BIN)/python tools/lock.py check $(LOCK)
+	touch $(STAMP)
+
+# maintainers: a fresh .venv with the newest versions pyproject.toml allows, written into $(LOCK), then the tests.
+# Commit $(LOCK) if they pass; if not, `git checkout $(LOCK) && make setup` goes back to the last lock.
+upgrade:
+	rm -rf $(VENV)
+	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/python tools/lock.py write $(LOCK)
 	touch $(STAMP)
+	$(MAKE) test
 
 # notebooks clean, library and README in sync with them, notebook tests, pytest
 test: $(STAMP) check-clean nbtest pytest

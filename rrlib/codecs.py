@@ -10,13 +10,13 @@ import torch
 import torch.nn.functional as F
 from diffusers import AutoencoderKL, ModelMixin, ConfigMixin
 from diffusers.configuration_utils import register_to_config
-from .core import RRLibError
+from .core import RRLibError, OwnMemoryLoading, own_memory
 
 # %% auto #0
 __all__ = ['PixelUnshuffleCodec', 'VAECodec', 'as_codec', 'tiny_flux_vae', 'load_codec']
 
 # %% ../nbs/21_codecs.ipynb #579c2ba3
-class PixelUnshuffleCodec(ModelMixin, ConfigMixin):
+class PixelUnshuffleCodec(OwnMemoryLoading, ModelMixin, ConfigMixin):
     "Lossless latent codec: pixel-unshuffle by `factor`, then shift and scale."
     @register_to_config
     def __init__(self,
@@ -96,7 +96,7 @@ def load_codec(spec:str, # 'pixel-unshuffle[:factor]' or a local AutoencoderKL f
         if not (folder / (sub or '') / 'config.json').is_file():
             raise RRLibError(f"codec {spec!r}: no AutoencoderKL there (expected config.json and weights in it or in its vae/ "
                              "subfolder); give 'auto', 'pixel-unshuffle[:F]' or a local VAE folder")
-        module = AutoencoderKL.from_pretrained(folder, subfolder=sub, torch_dtype=dtype, local_files_only=True)
+        module = own_memory(AutoencoderKL.from_pretrained(folder, subfolder=sub, torch_dtype=dtype, local_files_only=True))
     module = module.to(device).requires_grad_(False).eval()  # frozen, like the rest of the prior
     if like is not None:
         new, old = as_codec(module), as_codec(like)

@@ -11,8 +11,8 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['RRLibError', 'MissingWeightsError', 'check_images', 'as_generator', 'default_device', 'atomic_path',
-           'atomic_write_text']
+__all__ = ['TORCH_CPU_ALIGNMENT', 'RRLibError', 'MissingWeightsError', 'check_images', 'as_generator', 'default_device',
+           'atomic_path', 'atomic_write_text', 'own_memory', 'OwnMemoryLoading']
 
 # %% ../nbs/00_core.ipynb #3bf957e5
 class RRLibError(ValueError):
@@ -74,3 +74,23 @@ def atomic_path(path:str|Path): # the final file name
 def atomic_write_text(path:str|Path, text:str):
     "Write `text` to `path` atomically."
     with atomic_path(path) as tmp: Path(tmp).write_text(text)
+
+# %% ../nbs/00_core.ipynb #6af1d4a3
+TORCH_CPU_ALIGNMENT = 64  # bytes: c10's alignment for every CPU allocation
+
+def own_memory(module:torch.nn.Module) -> torch.nn.Module:
+    "Give each CPU parameter and buffer of `module` that is not 64-byte aligned its own allocation; return `module`."
+    with torch.no_grad():
+        for t in (*module.parameters(), *module.buffers()):
+            if t.device.type == 'cpu' and t.numel() and t.data_ptr() % TORCH_CPU_ALIGNMENT: t.data = t.data.clone()
+    return module
+
+class OwnMemoryLoading:
+    "Mixin for a diffusers `ModelMixin` or `DiffusionPipeline`: `from_pretrained` returns weights in their own memory."
+    @classmethod
+    def from_pretrained(cls, *args, **kwargs):
+        loaded = super().from_pretrained(*args, **kwargs)
+        modules = [loaded] if isinstance(loaded, torch.nn.Module) else list(getattr(loaded, 'components', {}).values())
+        for m in modules:
+            if isinstance(m, torch.nn.Module): own_memory(m)
+        return loaded

@@ -8,7 +8,7 @@ Docs: https://rrlib.github.io/rrlib/pipelines.html.md"""
 from __future__ import annotations
 import torch
 from diffusers import DiffusionPipeline
-from .core import RRLibError, as_generator, check_images
+from .core import RRLibError, as_generator, check_images, OwnMemoryLoading
 from .priors import FluxPrior
 from .sampling import sample_flow
 from .adapters.fluxir import FluxIRAdapter, fluxir_velocity
@@ -17,7 +17,7 @@ from .adapters.fluxir import FluxIRAdapter, fluxir_velocity
 __all__ = ['FluxIRPipeline']
 
 # %% ../nbs/51_pipelines.ipynb #593a1db0
-class FluxIRPipeline(DiffusionPipeline):
+class FluxIRPipeline(OwnMemoryLoading, DiffusionPipeline):
     "Restore images with a Flux prior under FluxIR control."
     model_cpu_offload_seq = "adapter->transformer->vae"
 

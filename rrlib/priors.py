@@ -13,7 +13,7 @@ import torch
 from diffusers import (FluxTransformer2DModel, FluxPipeline, AutoencoderKL, FlowMatchEulerDiscreteScheduler,
                        ModelMixin, ConfigMixin)
 from diffusers.configuration_utils import register_to_config
-from .core import RRLibError, MissingWeightsError
+from .core import RRLibError, MissingWeightsError, OwnMemoryLoading, own_memory
 from .codecs import PixelUnshuffleCodec, as_codec, tiny_flux_vae
 
 # %% auto #0
@@ -23,7 +23,7 @@ __all__ = ['TINY_FLUX_CONFIG', 'TINY_CODEC_CONFIG', 'TINY_PROMPT_LEN', 'FLUX1_DE
            'make_tiny_flux_folder']
 
 # %% ../nbs/22_priors.ipynb #e3bbf704
-class PromptEmbeddings(ModelMixin, ConfigMixin):
+class PromptEmbeddings(OwnMemoryLoading, ModelMixin, ConfigMixin):
     "Frozen empty-prompt conditioning: T5 sequence embeddings (1, L, D) and the pooled CLIP embedding (1, P)."
     @register_to_config
     def __init__(self, seq_len:int=8, dim:int=64, pooled_dim:int=32):
@@ -107,7 +107,7 @@ TINY_FLUX_DIR = ASSETS / 'tiny-flux'
 def _load_tiny(folder:Path, device, dtype) -> FluxPrior:
     if not (folder / 'transformer' / 'diffusion_pytorch_model.safetensors').exists():
         raise MissingWeightsError(f"the tiny Flux prior is not in {folder}: run nbs/45_tiny_prior.ipynb to pre-train and write it")
-    tr = FluxTransformer2DModel.from_pretrained(folder / 'transformer', torch_dtype=dtype)
+    tr = own_memory(FluxTransformer2DModel.from_pretrained(folder / 'transformer', torch_dtype=dtype))
     vae = PixelUnshuffleCodec.from_pretrained(folder / 'vae')
     prompt = PromptEmbeddings.from_pretrained(folder / 'prompt')
     sch = FlowMatchEulerDiscreteScheduler.from_pretrained(folder / 'scheduler')
@@ -137,8 +137,8 @@ def encode_empty_prompt(folder:Path, device, dtype, max_sequence_length:int=FLUX
 
 def _load_flux_folder(folder:Path, codec:str, device, dtype, guidance_scale) -> FluxPrior:
     _check_flux_folder(folder)
-    tr = FluxTransformer2DModel.from_pretrained(folder, subfolder='transformer', torch_dtype=dtype, local_files_only=True)
-    vae = AutoencoderKL.from_pretrained(folder, subfolder='vae', torch_dtype=dtype, local_files_only=True)
+    tr = own_memory(FluxTransformer2DModel.from_pretrained(folder, subfolder='transformer', torch_dtype=dtype, local_files_only=True))
+    vae = own_memory(AutoencoderKL.from_pretrained(folder, subfolder='vae', torch_dtype=dtype, local_files_only=True))
     sch = FlowMatchEulerDiscreteScheduler.from_pretrained(folder, subfolder='scheduler', local_files_only=True)
     return FluxPrior(tr.to(device), vae.to(device), sch, encode_empty_prompt(folder, device, dtype), guidance_scale)
 

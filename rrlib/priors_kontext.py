@@ -13,7 +13,7 @@ import torch
 from diffusers import (FluxTransformer2DModel, FluxPipeline, FluxKontextPipeline, AutoencoderKL,
                        FlowMatchEulerDiscreteScheduler, ModelMixin, ConfigMixin)
 from diffusers.configuration_utils import register_to_config
-from .core import RRLibError, MissingWeightsError
+from .core import RRLibError, MissingWeightsError, OwnMemoryLoading, own_memory
 from .priors import (FluxPrior, FLUX1_DEV_CONFIG, FLUX1_DEV_PROMPT_LEN, TINY_FLUX_CONFIG, TINY_FLUX_DIR,
                           TINY_PROMPT_LEN, FLUX_SUBFOLDERS, _load_tiny, check_prior_folder, make_tiny_flux_folder)
 
@@ -30,7 +30,7 @@ def _hashed(text:str, *shape) -> torch.Tensor:
     seed = int.from_bytes(hashlib.sha1(text.encode()).digest()[:8], 'little') & ((1 << 63) - 1)
     return torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
 
-class InstructionEmbeddings(ModelMixin, ConfigMixin):
+class InstructionEmbeddings(OwnMemoryLoading, ModelMixin, ConfigMixin):
     "Frozen encodings of editing instructions: T5 sequences (n, L, D) and pooled CLIP embeddings (n, P)."
     @register_to_config
     def __init__(self, instructions:list=(DEFAULT_INSTRUCTION,), seq_len:int=8, dim:int=64, pooled_dim:int=32,
@@ -123,8 +123,8 @@ def load_kontext_prior(base_model:str, device, dtype,
         return KontextPrior(fp.transformer, fp.vae, fp.scheduler, ie.to(device, dtype), guidance_scale)
     folder = Path(base_model).expanduser(); _check_kontext_folder(folder)
     kw = dict(torch_dtype=dtype, local_files_only=True)
-    tr = FluxTransformer2DModel.from_pretrained(folder, subfolder='transformer', **kw)
-    vae = AutoencoderKL.from_pretrained(folder, subfolder='vae', **kw)
+    tr = own_memory(FluxTransformer2DModel.from_pretrained(folder, subfolder='transformer', **kw))
+    vae = own_memory(AutoencoderKL.from_pretrained(folder, subfolder='vae', **kw))
     sch = FlowMatchEulerDiscreteScheduler.from_pretrained(folder, subfolder='scheduler', local_files_only=True)
     return KontextPrior(tr.to(device), vae.to(device), sch, encode_instructions(folder, instructions, device, dtype), guidance_scale)
 

@@ -13,7 +13,7 @@ import torch
 import diffusers
 from diffusers import (PixArtTransformer2DModel, PixArtAlphaPipeline, AutoencoderKL, DPMSolverMultistepScheduler,
                        DDPMScheduler, DDIMScheduler)
-from .core import RRLibError, MissingWeightsError
+from .core import RRLibError, MissingWeightsError, own_memory
 from .codecs import PixelUnshuffleCodec
 from .priors import PriorParts, PromptEmbeddings, ASSETS, TINY_CODEC_CONFIG, _tiny_tokenizers, check_prior_folder
 
@@ -81,7 +81,7 @@ class PixArtPrior(PriorParts):
 def _load_tiny_pixart(folder:Path, device, dtype) -> PixArtPrior:
     if not (folder / 'transformer' / 'diffusion_pytorch_model.safetensors').exists():
         raise MissingWeightsError(f"the tiny PixArt prior is not in {folder}: run nbs/46_tiny_pixart.ipynb to pre-train and write it")
-    tr = PixArtTransformer2DModel.from_pretrained(folder / 'transformer', torch_dtype=dtype)
+    tr = own_memory(PixArtTransformer2DModel.from_pretrained(folder / 'transformer', torch_dtype=dtype))
     vae, prompt = PixelUnshuffleCodec.from_pretrained(folder / 'vae'), PromptEmbeddings.from_pretrained(folder / 'prompt')
     cls = json.loads((folder / 'scheduler' / 'scheduler_config.json').read_text())['_class_name']
     sch = getattr(diffusers, cls).from_pretrained(folder / 'scheduler')
@@ -109,8 +109,8 @@ def load_pixart_prior(base_model:str, device, dtype,
     if base_model == 'tiny-pixart': return _load_tiny_pixart(TINY_PIXART_DIR, device, dtype)
     folder = Path(base_model).expanduser(); _check_pixart_folder(folder)
     kw = dict(torch_dtype=dtype, local_files_only=True)
-    tr = PixArtTransformer2DModel.from_pretrained(folder, subfolder='transformer', **kw)
-    vae = AutoencoderKL.from_pretrained(folder, subfolder='vae', **kw)
+    tr = own_memory(PixArtTransformer2DModel.from_pretrained(folder, subfolder='transformer', **kw))
+    vae = own_memory(AutoencoderKL.from_pretrained(folder, subfolder='vae', **kw))
     sch = DPMSolverMultistepScheduler.from_pretrained(folder, subfolder='scheduler', local_files_only=True)
     return PixArtPrior(tr.to(device), vae.to(device), sch, encode_empty_pixart_prompt(folder, device, dtype))
 

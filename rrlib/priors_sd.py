@@ -14,7 +14,7 @@ from diffusers import (SD3Transformer2DModel, UNet2DConditionModel, AutoencoderK
                        EulerDiscreteScheduler, StableDiffusion3Pipeline, StableDiffusionXLPipeline, ModelMixin, ConfigMixin,
                        FluxTransformer2DModel)
 from diffusers.configuration_utils import register_to_config
-from .core import RRLibError, MissingWeightsError, as_generator
+from .core import RRLibError, MissingWeightsError, as_generator, OwnMemoryLoading, own_memory
 from .codecs import PixelUnshuffleCodec
 from .priors import PriorParts, PromptEmbeddings, FluxPrior, ASSETS, TINY_CODEC_CONFIG, _tiny_tokenizers
 
@@ -66,7 +66,7 @@ DESCRIPTOR_PROMPTS = tuple(descriptor_prompt(c) for r in range(len(DEGRADATION_W
                            for c in itertools.combinations(DEGRADATION_WORDS, r))
 
 # %% ../nbs/23_priors_sd.ipynb #61be8557
-class PromptTable(ModelMixin, ConfigMixin):
+class PromptTable(OwnMemoryLoading, ModelMixin, ConfigMixin):
     "Frozen embeddings (sequence and pooled) of a fixed list of prompts, looked up by text."
     @register_to_config
     def __init__(self, prompts:list=(), seq_len:int=8, dim:int=64, pooled_dim:int=32):
@@ -197,7 +197,7 @@ def _load_tiny_sd(kind:str, device, dtype) -> SD3Prior|SDXLPrior:
     folder, sub = (TINY_SD3_DIR, 'transformer') if kind == 'sd3' else (TINY_SDXL_DIR, 'unet')
     if not (folder / sub / 'diffusion_pytorch_model.safetensors').exists():
         raise MissingWeightsError(f"the tiny {kind.upper()} prior is not in {folder}: run nbs/46_tiny_priors_sd.ipynb to pre-train and write it")
-    den = (SD3Transformer2DModel if kind == 'sd3' else UNet2DConditionModel).from_pretrained(folder / sub, torch_dtype=dtype)
+    den = own_memory((SD3Transformer2DModel if kind == 'sd3' else UNet2DConditionModel).from_pretrained(folder / sub, torch_dtype=dtype))
     sch = (FlowMatchEulerDiscreteScheduler if kind == 'sd3' else EulerDiscreteScheduler).from_pretrained(folder / 'scheduler')
     parts = [PixelUnshuffleCodec.from_pretrained(folder / 'vae'), sch, PromptEmbeddings.from_pretrained(folder / 'prompt'),
              PromptTable.from_pretrained(folder / 'descriptors')]
@@ -228,8 +228,8 @@ def _load_sd_folder(folder:Path, kind:str, device, dtype) -> SD3Prior|SDXLPrior:
     _check_sd_folder(folder, kind)
     den_cls, sub, sch_cls = ((SD3Transformer2DModel, 'transformer', FlowMatchEulerDiscreteScheduler) if kind == 'sd3'
                              else (UNet2DConditionModel, 'unet', EulerDiscreteScheduler))
-    den = den_cls.from_pretrained(folder, subfolder=sub, torch_dtype=dtype, local_files_only=True)
-    vae = AutoencoderKL.from_pretrained(folder, subfolder='vae', torch_dtype=dtype, local_files_only=True)
+    den = own_memory(den_cls.from_pretrained(folder, subfolder=sub, torch_dtype=dtype, local_files_only=True))
+    vae = own_memory(AutoencoderKL.from_pretrained(folder, subfolder='vae', torch_dtype=dtype, local_files_only=True))
     sch = sch_cls.from_pretrained(folder, subfolder='scheduler', local_files_only=True)
     pe, pooled = encode_sd_prompts(folder, kind, device, dtype)
     prompt = PromptEmbeddings.from_tensors(pe[:1], pooled[:1]).to(device, dtype)

@@ -56,9 +56,10 @@ def test_params_cli_on_real_configs(capsys):
     from rrlib.cli import main   # the console script's entry point, in-process (the real configs on the meta device)
     assert main(['params', 'dra', '--base', 'sd3-medium', '--json']) == 0
     counts = json.loads(capsys.readouterr().out)
-    assert counts['n_adapters'] == 6 and abs(counts['total'] / 80e6 - 1) < 0.15   # DRA Table 3: 80 M on SD3
+    assert counts['parts']['n_adapters'] == 6 and abs(counts['trainable'] / 80e6 - 1) < 0.15   # DRA Table 3: 80 M on SD3
+    assert counts['trainable'] + counts['frozen'] == counts['total'] == counts['prior'] + counts['parts']['adapter']
     assert main(['params', 'controlnet', '--base', 'sd3-medium', '--json']) == 0
-    assert abs(json.loads(capsys.readouterr().out)['total'] / 504e6 - 1) < 0.15    # ControlNet on SD3: 504 M
+    assert abs(json.loads(capsys.readouterr().out)['trainable'] / 504e6 - 1) < 0.15    # ControlNet on SD3: 504 M
     assert main(['params', 'dra', '--base', 'flux1-dev', '--json']) == 2             # bad input: one line, exit 2
     assert 'sd3-medium' in capsys.readouterr().err
 

@@ -10,7 +10,7 @@ import torch
 from diffusers import (DiffusionPipeline, FluxControlNetModel, SD3ControlNetModel, ControlNetModel, FluxTransformer2DModel,
                        SD3Transformer2DModel, UNet2DConditionModel)
 from diffusers.configuration_utils import FrozenDict
-from ..core import RRLibError
+from ..core import RRLibError, OwnMemoryLoading
 from ..priors_sd import prior_from_parts
 from ..rss import restore_images
 from .dra import LORA_NAME
@@ -71,7 +71,7 @@ def controlnet_predict(prior, # a FluxPrior, SD3Prior or SDXLPrior
     return den(z_t, down_block_additional_residuals=down, mid_block_additional_residual=mid, **kw, return_dict=False)[0]
 
 # %% ../../nbs/57_controlnet.ipynb #6f22b10e
-class ControlNetRestorationPipeline(DiffusionPipeline):
+class ControlNetRestorationPipeline(OwnMemoryLoading, DiffusionPipeline):
     "Restore images with a Flux, SD3 or SDXL prior under a diffusers ControlNet fed with the LQ latent."
     model_cpu_offload_seq = "controlnet->denoiser->vae"
 

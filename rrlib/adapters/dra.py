@@ -12,7 +12,7 @@ from torch import nn
 import torch.nn.functional as F
 from diffusers import ModelMixin, ConfigMixin, DiffusionPipeline, SD3Transformer2DModel, UNet2DConditionModel
 from diffusers.configuration_utils import register_to_config
-from ..core import RRLibError
+from ..core import RRLibError, OwnMemoryLoading
 from ..priors_sd import prior_from_parts, descriptor_prompt
 from ..rss import restore_images
 
@@ -93,7 +93,7 @@ def lora_layers(denoiser_class:str, config:dict, targets=None) -> dict[str, tupl
             if isinstance(m, nn.Linear) and _matches(n, targets or default)}
 
 # %% ../../nbs/56_dra.ipynb #2ca98167
-class DRAAdapter(ModelMixin, ConfigMixin):
+class DRAAdapter(OwnMemoryLoading, ModelMixin, ConfigMixin):
     "Diffusion Restoration Adapter: restoration adapters after denoiser blocks + LoRA on self-attention (DRA §3.2)."
     @register_to_config
     def __init__(self,
@@ -286,7 +286,7 @@ class DescriptorTargets:
         return {**batch, 'hq': hq}, {'prompt_embeds': pe, 'pooled_prompt_embeds': pooled}
 
 # %% ../../nbs/56_dra.ipynb #d2fe1713
-class DRAPipeline(DiffusionPipeline):
+class DRAPipeline(OwnMemoryLoading, DiffusionPipeline):
     "Restore images with an SD3 or SDXL prior under the Diffusion Restoration Adapter and RSS."
     model_cpu_offload_seq = "adapter->denoiser->vae"
 

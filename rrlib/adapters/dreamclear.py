@@ -16,7 +16,7 @@ from diffusers.models.attention import BasicTransformerBlock
 from diffusers.models.embeddings import PatchEmbed
 from torchvision.models.swin_transformer import SwinTransformerBlock
 from tqdm.auto import tqdm
-from ..core import RRLibError, as_generator, check_images
+from ..core import RRLibError, as_generator, check_images, OwnMemoryLoading
 from ..iddpm import learned_sigma_ddpm_loss, integer_timesteps, sample_eps
 from ..data import step_generator
 
@@ -89,7 +89,7 @@ class MoAMBlock(nn.Module):
         return (1 + g) * x + b                                           # eq. 3
 
 # %% ../../nbs/31_dreamclear.ipynb #12c5a7ed
-class DreamClearAdapter(ModelMixin, ConfigMixin):
+class DreamClearAdapter(OwnMemoryLoading, ModelMixin, ConfigMixin):
     "DreamClear's ControlFormer (LQ and reference branches) and MoAM blocks for a PixArt-α prior (§4)."
     _supports_gradient_checkpointing = True  # of the ControlFormer blocks (`enable_gradient_checkpointing()`)
 
@@ -211,7 +211,7 @@ class _SwinGroup(nn.Module):
         self.conv = nn.Conv2d(dim, dim, 3, padding=1)
     def forward(self, x): return x + self.conv(self.blocks(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2))
 
-class ReferenceRestorer(ModelMixin, ConfigMixin):
+class ReferenceRestorer(OwnMemoryLoading, ModelMixin, ConfigMixin):
     "A small SwinIR-style restorer (scale 1): LQ image (B, 3, H, W) -> reference image."
     @register_to_config
     def __init__(self, dim:int=16, depths:tuple=(2,), num_heads:int=2, window_size:int=8, mlp_ratio:float=2.0):
@@ -259,7 +259,7 @@ def dreamclear_condition(codec, restorer, lq:torch.Tensor) -> torch.Tensor:
     with torch.no_grad(): return torch.cat([codec.encode(lq), codec.encode(reference_images(restorer, lq))], dim=1)
 
 # %% ../../nbs/31_dreamclear.ipynb #e4517400
-class DreamClearPipeline(DiffusionPipeline):
+class DreamClearPipeline(OwnMemoryLoading, DiffusionPipeline):
     "Restore images with a PixArt-α prior under DreamClear control."
     model_cpu_offload_seq = "restorer->adapter->transformer->vae"
 

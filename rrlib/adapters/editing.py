@@ -8,7 +8,7 @@ Docs: https://rrlib.github.io/rrlib/editing.html.md"""
 from __future__ import annotations
 import torch
 from diffusers import DiffusionPipeline, FluxTransformer2DModel
-from ..core import RRLibError, as_generator, check_images
+from ..core import RRLibError, as_generator, check_images, OwnMemoryLoading
 from ..sampling import sample_flow
 
 # %% auto #0
@@ -27,7 +27,7 @@ def freezing_plan(transformer:FluxTransformer2DModel, # the editing model (Konte
     return names
 
 # %% ../../nbs/32_editing.ipynb #7750a733
-class EditingPipeline(DiffusionPipeline):
+class EditingPipeline(OwnMemoryLoading, DiffusionPipeline):
     "Restore images with an image-editing DiT (FLUX.1-Kontext): the LQ is the reference image, the instruction names the degradation."
     model_cpu_offload_seq = "transformer->vae"
 

@@ -13,7 +13,7 @@ from diffusers import ModelMixin, ConfigMixin, FluxTransformer2DModel
 from diffusers.configuration_utils import register_to_config
 from diffusers.models.embeddings import CombinedTimestepGuidanceTextProjEmbeddings, CombinedTimestepTextProjEmbeddings
 from diffusers.models.transformers.transformer_flux import FluxTransformerBlock, FluxPosEmbed
-from ..core import RRLibError
+from ..core import RRLibError, OwnMemoryLoading
 
 # %% auto #0
 __all__ = ['SELayer', 'FluxIRAdapter', 'fluxir_velocity', 'fluxir_param_counts']
@@ -29,7 +29,7 @@ class SELayer(nn.Module):
     def forward(self, x): return self.excitation(self.squeeze(x))
 
 # %% ../../nbs/30_fluxir.ipynb #75c9f22b
-class FluxIRAdapter(ModelMixin, ConfigMixin):
+class FluxIRAdapter(OwnMemoryLoading, ModelMixin, ConfigMixin):
     "FluxIR: a control MM-DiT block + per-block SE layers for image and text streams (FluxIR §3.2)."
     @register_to_config
     def __init__(self,
