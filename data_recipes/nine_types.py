@@ -36,7 +36,7 @@ INSTRUCTIONS = {
 def clean_images(clean:str, downscale:int=1) -> dict:
     "Name -> (1, 3, H, W) clean image: a folder (unreadable files reported and skipped) or the embedded photos."
     if clean == 'embedded':
-        from rrlib.data import embedded_images
+        from rrlib.data.datasets import embedded_images
         return {k: v[0] for k, v in embedded_images(downscale).items()}
     if not Path(clean).is_dir(): raise RRLibError(f"--clean {clean!r}: not a folder (or give 'embedded')")
     imgs = load_folder(clean, on_error=lambda p, msg: print(f"skipped {msg}", file=sys.stderr))

@@ -2,7 +2,7 @@
 import warnings
 import numpy as np, torch
 from rrlib.io import load_folder, _awkward_images
-from rrlib.data import PairedCrops
+from rrlib.data.datasets import PairedCrops
 
 
 def test_corrupt_skipped_and_16bit_rgba_used(tmp_path):

@@ -1,6 +1,6 @@
 "data_recipes/nine_types.py: pairs for every type, exact records, a corrupt input skipped, resume, bad arguments."
 import importlib.util, json, subprocess, sys
-from rrlib.data import embedded_images
+from rrlib.data.datasets import embedded_images
 from rrlib.degradations import replay
 from rrlib.degradations.types import TYPES
 from rrlib.io import load_image, save_image

@@ -1,7 +1,7 @@
 "DreamClear and the editing fine-tune end to end: short papermill runs of nbs/train.ipynb, and `rrlib params` on the real configs."
 import contextlib, io, json, subprocess
 import pytest
-from rrlib.params import params_main
+from rrlib.methods.params import params_main
 
 SHORT = ['-p', 'max_steps', '4', '-p', 'batch_size', '2', '-p', 'n_heldout', '2', '-p', 'num_inference_steps', '2',
          '-p', 'save_every', '2', '-p', 'crop_size', '32']
@@ -27,7 +27,7 @@ def test_dreamclear_short_run(root, venv_bin, tmp_path):
 
 def test_editing_two_stage_run_on_a_kontext_folder(root, venv_bin, tmp_path):
     "The real path (a FLUX.1-Kontext-dev-layout folder: VAE, CLIP + T5 instructions) with the two-stage recipe."
-    from rrlib.priors_kontext import make_tiny_kontext_folder
+    from rrlib.priors.kontext import make_tiny_kontext_folder
     folder = make_tiny_kontext_folder(tmp_path / 'FLUX.1-Kontext-dev')
     out = tmp_path / 'run'; out.mkdir()
     m = _papermill(root, venv_bin, out, '-p', 'method', 'editing', '-p', 'base_model', str(folder),

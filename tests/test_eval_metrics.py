@@ -3,7 +3,7 @@ import socket, time
 import skimage.data, torch
 from PIL import Image
 from rrlib.cli import main
-from rrlib.metrics import create_metric, metric_status
+from rrlib.evaluation.metrics import create_metric, metric_status
 
 
 def test_available_table(capsys, tmp_path):

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest, skimage.data
 from PIL import Image
 from rrlib.cli import main
-from rrlib.realir import tiny_qwen2vl
+from rrlib.evaluation.realir import tiny_qwen2vl
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from pathlib import Path
 import numpy as np, pytest, skimage.data, torch
 from PIL import Image
 from rrlib.cli import main
-import rrlib.evaluate as E
+import rrlib.evaluation.evaluate as E
 
 
 def _folders(tmp_path, n=4, corrupt=()):

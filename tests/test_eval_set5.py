@@ -3,7 +3,7 @@ import csv, os
 from pathlib import Path
 import pytest
 from rrlib.cli import main
-from rrlib.evaluate import bicubic_baseline
+from rrlib.evaluation.evaluate import bicubic_baseline
 
 SET5 = Path(os.environ.get('RRLIB_SHARED', Path(__file__).resolve().parents[2] / 'shared')) / 'data' / 'set5' / 'HR'
 PUBLISHED = {2: (33.66, 0.9299), 3: (30.39, 0.8682), 4: (28.42, 0.8104)}

@@ -21,12 +21,12 @@ def test_short_run_on_tiny_sd3(root, venv_bin, tmp_path, method, adapter_class):
 
 
 def _dra_run(out, max_steps, interrupt_at=None):
-    from rrlib.priors_sd import init_tiny_sd_prior
-    from rrlib.methods import build_method, step_loss_for
-    from rrlib.data import PairedCrops, embedded_images, split_sources
+    from rrlib.priors.sd import init_tiny_sd_prior
+    from rrlib.methods.registry import build_method, step_loss_for
+    from rrlib.data.datasets import PairedCrops, embedded_images, split_sources
     from rrlib.degradations import degrade
-    from rrlib.objectives import timestep_sampler
-    from rrlib.training import train
+    from rrlib.training.objectives import timestep_sampler
+    from rrlib.training.trainer import train
     prior = init_tiny_sd_prior('sd3')
     m = build_method('dra', prior, every_k=4, lora_rank=4, p_lq_target=0.5)
     photos = {k: v for k, v in embedded_images(4).items() if k in split_sources()[0][:3]}
@@ -67,9 +67,9 @@ def test_params_cli_on_real_configs(capsys):
 @pytest.mark.parametrize('kind', ['sd3', 'sdxl'])
 def test_real_layout_folders(tmp_path, kind):
     "The real path: a stable-diffusion-3-medium / sdxl-base layout folder of tiny real components (AutoencoderKL, CLIP, T5)."
-    from rrlib.priors import load_prior
-    from rrlib.priors_sd import make_tiny_sd3_folder, make_tiny_sdxl_folder
-    from rrlib.methods import build_method
+    from rrlib.priors.flux import load_prior
+    from rrlib.priors.sd import make_tiny_sd3_folder, make_tiny_sdxl_folder
+    from rrlib.methods.registry import build_method
     prior = load_prior((make_tiny_sd3_folder if kind == 'sd3' else make_tiny_sdxl_folder)(tmp_path / kind))
     z_t, z_lq = torch.randn(1, prior.codec.latent_channels, 8, 8), torch.randn(1, prior.codec.latent_channels, 8, 8)
     t = torch.tensor([0.5]) if kind == 'sd3' else torch.tensor([500])

@@ -2,7 +2,7 @@
 import json
 import pytest
 
-PAPERMILL_NOTEBOOKS = ['train.ipynb', '45_tiny_prior.ipynb']
+PAPERMILL_NOTEBOOKS = ['train.ipynb', '40_training/03_pretrain.ipynb']
 
 
 @pytest.mark.parametrize('name', PAPERMILL_NOTEBOOKS)

@@ -1,11 +1,11 @@
 "Resume: a run interrupted after k steps and resumed ends with bit-identical adapter weights."
 import torch, pytest
-from rrlib.pretrain import init_tiny_prior
-from rrlib.methods import build_method, flow_step_loss
-from rrlib.data import PairedCrops, embedded_images, split_sources
+from rrlib.training.pretrain import init_tiny_prior
+from rrlib.methods.registry import build_method, flow_step_loss
+from rrlib.data.datasets import PairedCrops, embedded_images, split_sources
 from rrlib.degradations import degrade
-from rrlib.objectives import timestep_sampler
-from rrlib.training import train, latest_checkpoint
+from rrlib.training.objectives import timestep_sampler
+from rrlib.training.trainer import train, latest_checkpoint
 
 
 def _run(out, max_steps, interrupt_at=None):

@@ -2,7 +2,7 @@
 import json, subprocess
 import pytest
 from rrlib.io import load_image
-from rrlib.data import embedded_images
+from rrlib.data.datasets import embedded_images
 from rrlib.io import save_image
 
 SHORT = ['-p', 'max_steps', '4', '-p', 'batch_size', '2', '-p', 'n_heldout', '4', '-p', 'num_inference_steps', '2',
