@@ -111,6 +111,11 @@ def resolve(spec:str|object, # 'package.module:attribute' (e.g. 'rrlib.cli:main'
     return obj
 
 # %% ../nbs/00_foundations/00_core.ipynb #0b43eed2
+def _redefinition(old, new) -> bool:
+    "Whether `new` is `old` defined again (a module reloaded, a notebook re-running its cell): same qualified name."
+    q = getattr(new, '__qualname__', None)
+    return q is not None and q == getattr(old, '__qualname__', None)
+
 class Registry:
     "A table of named entries of one `kind`; each is an object or a 'module:attribute' string resolved on first use."
     def __init__(self, kind:str, # what the entries are, for messages ('method', 'prior', 'subcommand')
@@ -124,7 +129,8 @@ class Registry:
         "Register `obj` under `name`, or decorate the object to register."
         def add(o):
             n = name or o.__name__
-            if n in self._entries and self._entries[n][0] is not o: raise RRLibError(f"{self.kind} {n!r} is registered twice")
+            old = self._entries.get(n, (o,))[0]
+            if old is not o and not _redefinition(old, o): raise RRLibError(f"{self.kind} {n!r} is registered twice")
             self._entries[n] = (o, info); return o
         return add if obj is None else add(obj)
 
