@@ -14,19 +14,15 @@ import logging
 # rrlib never uses 4-bit kernels, so silence it before anything imports it
 logging.getLogger('bitsandbytes').setLevel(logging.ERROR)
 
-_LAZY = {
-    'PixelUnshuffleCodec': 'rrlib.data.codecs', 'PromptEmbeddings': 'rrlib.priors.flux',
-    'FluxIRAdapter': 'rrlib.methods.fluxir', 'FluxIRPipeline': 'rrlib.methods.fluxir',
-    'PromptTable': 'rrlib.priors.sd', 'DRAAdapter': 'rrlib.methods.dra', 'DRAPipeline': 'rrlib.methods.dra',
-    'ControlNetRestorationPipeline': 'rrlib.methods.controlnet',
-    'DreamClearAdapter': 'rrlib.methods.dreamclear', 'ReferenceRestorer': 'rrlib.methods.dreamclear',
-    'DreamClearPipeline': 'rrlib.methods.dreamclear', 'InstructionEmbeddings': 'rrlib.priors.kontext',
-    'EditingPipeline': 'rrlib.methods.editing',
-}
+def _components() -> dict:
+    "{class name: class} of every component that the registered priors and methods declare."
+    from rrlib.priors.base import PRIORS
+    from rrlib.methods.registry import METHODS
+    return {c.__name__: c for reg in (PRIORS, METHODS) for k in reg for c in reg.info(k).get('components', ())}
 
 def __getattr__(name:str):
-    "Import rrlib's model classes on first access (`rrlib.FluxIRAdapter`, …)."
-    if name in _LAZY:
-        import importlib
-        return getattr(importlib.import_module(_LAZY[name]), name)
+    "The model classes that saved rrlib pipelines name (`rrlib.FluxIRAdapter`, …): the registries' components, imported on first access."
+    if not name.startswith('_'):
+        found = _components().get(name)
+        if found is not None: return found
     raise AttributeError(f"module 'rrlib' has no attribute {name!r}")

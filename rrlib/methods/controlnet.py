@@ -11,12 +11,14 @@ from diffusers import (DiffusionPipeline, FluxControlNetModel, SD3ControlNetMode
                        SD3Transformer2DModel, UNet2DConditionModel)
 from diffusers.configuration_utils import FrozenDict
 from ..core import RRLibError, OwnMemoryLoading
+from ..priors.base import without_transient_lora
 from ..priors.sd import prior_from_parts
-from ..sampling.rss import restore_images
-from .dra import LORA_NAME
+from ..sampling.restore import restore_images
+from .registry import METHODS, Method, param_report, denoiser_param_count
 
 # %% auto #0
-__all__ = ['controlnet_from_denoiser', 'controlnet_predict', 'ControlNetRestorationPipeline', 'build_controlnet', 'param_counts']
+__all__ = ['controlnet_from_denoiser', 'controlnet_predict', 'ControlNetRestorationPipeline', 'build_controlnet', 'param_counts',
+           'controlnet_params']
 
 # %% ../../nbs/60_methods/03_controlnet.ipynb #a6abb76d
 class _ConfigCopy:
@@ -24,19 +26,13 @@ class _ConfigCopy:
     def __init__(self, module): self._module, self.config = module, FrozenDict(dict(module.config))
     def __getattr__(self, name): return getattr(self._module, name)
 
-def _without_dra_lora(denoiser):
-    "Remove DRA's LoRA layers from `denoiser` (a DRA adapter re-attaches them on its next forward); refuse other LoRAs."
-    names = set(getattr(denoiser, 'peft_config', None) or {})
-    if names - {LORA_NAME}: raise RRLibError(f"the prior carries LoRA adapters {sorted(names)}: build the ControlNet from a prior without them")
-    if names: denoiser.unload_lora()
-
 def controlnet_from_denoiser(denoiser, # the prior's FluxTransformer2DModel, SD3Transformer2DModel or UNet2DConditionModel
                              num_layers:int|None=None, # Flux: double blocks (4); SD3: blocks (a quarter of the prior's)
                              num_single_layers:int|None=None, # Flux: single blocks (10)
                             ):
     "diffusers' ControlNet for `denoiser`, initialised from it (nothing is copied on the meta device)."
     copy = next(denoiser.parameters()).device.type != 'meta'
-    if copy: _without_dra_lora(denoiser)  # peft-wrapped layers would not copy (their weights are `base_layer.*`)
+    if copy: without_transient_lora(denoiser)  # peft-wrapped layers would not copy (their weights are `base_layer.*`); a method's own LoRA comes back on its next forward
     c = denoiser.config
     if isinstance(denoiser, FluxTransformer2DModel):
         cn = FluxControlNetModel.from_transformer(denoiser, min(num_layers or 4, c.num_layers), min(num_single_layers or 10, c.num_single_layers),
@@ -100,7 +96,6 @@ def build_controlnet(prior, # a FluxPrior, SD3Prior or SDXLPrior
                      num_layers:int|None=None, num_single_layers:int|None=None, # depths (see `controlnet_from_denoiser`)
                      conditioning_scale:float=1.0):
     "A diffusers ControlNet baseline on the prior, fed with the LQ latent."
-    from rrlib.methods.registry import Method
     den = getattr(prior, 'denoiser', None) or prior.transformer
     den.requires_grad_(False)
     cn = controlnet_from_denoiser(den, num_layers, num_single_layers)
@@ -123,3 +118,13 @@ def param_counts(config:dict, args=None) -> dict:
     if cls is UNet2DConditionModel: out.update(mid_block=n(cn.mid_block) + n(cn.controlnet_mid_block), without_mid_block=n(cn) - n(cn.mid_block) - n(cn.controlnet_mid_block))
     else: out['blocks'] = n(cn.transformer_blocks) + (n(cn.single_transformer_blocks) if cls is FluxTransformer2DModel else 0)
     return out
+
+# %% ../../nbs/60_methods/03_controlnet.ipynb #c81b35d6
+def controlnet_params(cfg:dict, args=None) -> dict:
+    "`rrlib params controlnet`: diffusers' ControlNet of a Flux, SD3 or SDXL denoiser config."
+    c = param_counts(cfg, args)
+    return param_report(denoiser_param_count(cfg), c['total'], c['total'], {'controlnet': c['total'], **{k: v for k, v in c.items() if k != 'total'}})
+
+METHODS.register('controlnet', build_controlnet, default_prior='tiny-sd3',  # the baseline DRA's paper compares against (Table 3)
+                 objective='prior', param_counts=controlnet_params, pipeline=ControlNetRestorationPipeline,
+                 components=[ControlNetRestorationPipeline])

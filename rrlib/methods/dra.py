@@ -14,13 +14,16 @@ from diffusers import ModelMixin, ConfigMixin, DiffusionPipeline, SD3Transformer
 from diffusers.configuration_utils import register_to_config
 from fastcore.basics import patch
 from ..core import RRLibError, OwnMemoryLoading
+from ..priors.base import mark_transient_lora
 from ..priors.sd import prior_from_parts, descriptor_prompt
-from ..sampling.rss import restore_images
+from ..sampling.restore import restore_images
+from .registry import METHODS, Method, param_report, denoiser_param_count
 
 # %% auto #0
 __all__ = ['SD3_LORA_TARGETS', 'SDXL_LORA_TARGETS', 'DENOISERS', 'LORA_NAME', 'DiTAdapterBlock', 'UNetAdapterBlock',
            'RestorationAdapter', 'dit_sites', 'unet_sites', 'lora_layers', 'DRAAdapter', 'dra_predict',
-           'degradation_words', 'DescriptorTargets', 'DRAPipeline', 'build_dra', 'dra_param_counts', 'param_counts']
+           'degradation_words', 'DescriptorTargets', 'DRAPipeline', 'build_dra', 'dra_param_counts', 'param_counts',
+           'dra_params']
 
 # %% ../../nbs/60_methods/02_dra.ipynb #825d284b
 class DiTAdapterBlock(nn.Sequential):
@@ -173,6 +176,7 @@ def attach(self:DRAAdapter, denoiser):
     targets = list(c.lora_targets or DENOISERS[c.denoiser_class][1])
     denoiser.add_adapter(LoraConfig(r=c.lora_rank, lora_alpha=c.lora_alpha or c.lora_rank, target_modules=targets,
                                     init_lora_weights=True), adapter_name=LORA_NAME)
+    mark_transient_lora(denoiser, LORA_NAME)  # re-attached on each forward: whoever needs the bare denoiser may unload it
     for n, m in _tuner_layers(denoiser).items():
         pair = self.lora[n.replace('.', '-')]
         m.lora_A[LORA_NAME], m.lora_B[LORA_NAME] = pair['A'], pair['B']
@@ -331,7 +335,6 @@ def build_dra(prior, # an SD3Prior or SDXLPrior
               p_lq_target:float=0.1, # share of samples trained with the LQ target and a descriptor prompt (§3.3)
               **kw):
     "DRA on an SD3 or SDXL prior: restoration adapters and LoRA train, the prior stays frozen."
-    from rrlib.methods.registry import Method
     if not hasattr(prior, 'descriptors'): raise RRLibError("DRA needs an SD3 or SDXL prior (e.g. 'tiny-sd3', 'tiny-sdxl' or a local folder)")
     prior.denoiser.requires_grad_(False)
     adapter = DRAAdapter.from_denoiser(prior.denoiser, every_k, lora_rank, lora_alpha, **kw)
@@ -355,3 +358,12 @@ def param_counts(config:dict, args) -> dict:
     elif 'block_out_channels' in config: cls = 'UNet2DConditionModel'
     else: raise RRLibError("DRA adapts SD3 (e.g. --base sd3-medium) or SDXL (--base sdxl-base) priors")
     return dra_param_counts(cls, config, getattr(args, 'every_k', 4), args.rank)
+
+# %% ../../nbs/60_methods/02_dra.ipynb #2dfa8721
+def dra_params(cfg:dict, args) -> dict:
+    "`rrlib params dra`: a DRA adapter (LoRA rank `args.rank`) on an SD3 or SDXL denoiser config."
+    c = param_counts(cfg, args)
+    return param_report(denoiser_param_count(cfg), c['total'], c['total'], {'adapter': c['total'], **{k: v for k, v in c.items() if k != 'total'}})
+
+METHODS.register('dra', build_dra, default_prior='tiny-sd3', objective='prior', param_counts=dra_params,
+                 pipeline=DRAPipeline, components=[DRAAdapter, DRAPipeline])

@@ -19,14 +19,15 @@ from tqdm.auto import tqdm
 from fastcore.basics import patch
 from ..core import RRLibError, as_generator, check_images, OwnMemoryLoading
 from ..training.iddpm import learned_sigma_ddpm_loss, integer_timesteps
-from ..sampling.samplers import sample_eps
+from ..sampling.restore import restore_images
 from ..data.datasets import step_generator
+from .registry import METHODS, Method, param_report
 
 # %% auto #0
 __all__ = ['AdaptiveModulator', 'MixtureOfAdaptiveModulators', 'DegradationCrossAttention', 'MoAMBlock', 'DreamClearAdapter',
            'dreamclear_output', 'ReferenceRestorer', 'train_reference_restorer', 'reference_images',
            'dreamclear_condition', 'DreamClearPipeline', 'dreamclear_step_loss', 'build_dreamclear',
-           'dreamclear_param_counts', 'param_counts']
+           'dreamclear_param_counts', 'param_counts', 'dreamclear_params']
 
 # %% ../../nbs/60_methods/04_dreamclear.ipynb #549b435f
 class AdaptiveModulator(nn.Module):
@@ -285,16 +286,10 @@ class DreamClearPipeline(OwnMemoryLoading, DiffusionPipeline):
                  guidance_scale:float|None=None, # not used: rrlib's DreamClear restores with the empty prompt
                  callback=None, progress:bool=True) -> torch.Tensor:
         "Restored images (B, 3, H, W) in [0, 1]."
-        check_images(images, 'LQ images')
-        prior = self.prior(); codec = prior.codec; g = as_generator(generator); out = []
-        for i in range(0, len(images), batch_size):
-            x = images[i:i + batch_size].to(self.device, self.transformer.dtype)
-            z_cond = dreamclear_condition(codec, self.restorer, x)
-            noise = torch.randn(z_cond[:, :z_cond.shape[1] // 2].shape, generator=g, dtype=torch.float32).to(z_cond)
-            model = lambda z, t: dreamclear_output(prior, self.adapter, z, t, z_cond)
-            z = sample_eps(model, noise, self.scheduler, num_inference_steps, callback, disable=not progress)
-            out.append(codec.decode(z).float().clamp(0, 1).cpu())
-        return torch.cat(out)
+        prior = self.prior()
+        with_reference = lambda x, z_lq: torch.cat([z_lq, prior.codec.encode(reference_images(self.restorer, x))], dim=1)  # z_cond
+        return restore_images(prior, lambda z, t, z_cond: dreamclear_output(prior, self.adapter, z, t, z_cond), images,
+                              num_inference_steps, generator, batch_size, progress=progress, condition=with_reference, callback=callback)
 
 # %% ../../nbs/60_methods/04_dreamclear.ipynb #ab5b3948
 def dreamclear_step_loss(method, prior, # the method and its PixArt prior
@@ -343,7 +338,6 @@ def build_dreamclear(prior, # a PixArtPrior
                      reference_dim:int=16, reference_depths:tuple=(2,),
                     ):
     "DreamClear on a PixArt-α prior: ControlFormer + MoAM train, prior and reference restorer stay frozen."
-    from rrlib.methods.registry import Method
     prior.transformer.requires_grad_(False)
     adapter = DreamClearAdapter.from_transformer(prior.transformer, num_control_layers, num_experts)
     if prior.transformer.gradient_checkpointing:  # the frozen prior's blocks cannot be checkpointed under the hooks
@@ -373,3 +367,12 @@ def param_counts(cfg:dict, args=None) -> dict:
     "`rrlib params dreamclear` counter: `cfg` is a PixArt transformer config."
     if 'caption_channels' not in cfg: raise RRLibError("DreamClear counts need a PixArt-α config: --base pixart-alpha-1024 (or a PixArt transformer/config.json)")
     return dreamclear_param_counts({k: v for k, v in cfg.items() if k in PixArtTransformer2DModel._get_init_keys(PixArtTransformer2DModel)})
+
+# %% ../../nbs/60_methods/04_dreamclear.ipynb #f0c5c89c
+def dreamclear_params(cfg:dict, args=None) -> dict:
+    "`rrlib params dreamclear`: ControlFormer and MoAM on a PixArt transformer config."
+    c = param_counts(cfg, args)
+    return param_report(c['prior'], c['trainable'], c['trainable'], {'control_former': c['control_former'], 'moam': c['moam']})
+
+METHODS.register('dreamclear', build_dreamclear, default_prior='tiny-pixart', objective='iddpm', param_counts=dreamclear_params,
+                 pipeline=DreamClearPipeline, components=[DreamClearAdapter, ReferenceRestorer, DreamClearPipeline])

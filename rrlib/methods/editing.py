@@ -10,10 +10,11 @@ import torch
 from diffusers import DiffusionPipeline, FluxTransformer2DModel
 from fastcore.basics import patch
 from ..core import RRLibError, as_generator, check_images, OwnMemoryLoading
-from ..sampling.samplers import sample_flow
+from ..sampling.restore import restore_images
+from .registry import METHODS, Method, param_report
 
 # %% auto #0
-__all__ = ['freezing_plan', 'EditingPipeline', 'build_editing', 'editing_param_counts', 'param_counts']
+__all__ = ['freezing_plan', 'EditingPipeline', 'build_editing', 'editing_param_counts', 'param_counts', 'editing_params']
 
 # %% ../../nbs/60_methods/05_editing.ipynb #7f39844c
 def freezing_plan(transformer:FluxTransformer2DModel, # the editing model (Kontext / Flux)
@@ -55,15 +56,9 @@ def __call__(self:EditingPipeline, images:torch.Tensor, # (B, 3, H, W) LQ images
           guidance_scale:float|None=3.5, # Kontext's distilled guidance (unused by a prior without guidance embeddings)
           callback=None, progress:bool=True) -> torch.Tensor:
     "Restored images (B, 3, H, W) in [0, 1]."
-    check_images(images, 'LQ images')
-    prior = self.prior(guidance_scale, instruction); codec = prior.codec; g = as_generator(generator); out = []
-    for i in range(0, len(images), batch_size):
-        z_ref = codec.encode(images[i:i + batch_size].to(self.device, self.transformer.dtype))
-        noise = torch.randn(z_ref.shape, generator=g, dtype=torch.float32).to(z_ref)
-        z = sample_flow(lambda z, t: prior.velocity(z, t, z_ref), noise, self.scheduler, num_inference_steps, callback,
-                        disable=not progress)
-        out.append(codec.decode(z).float().clamp(0, 1).cpu())
-    return torch.cat(out)
+    prior = self.prior(guidance_scale, instruction)  # the LQ latent is Kontext's reference latent z_ref
+    return restore_images(prior, lambda z, t, z_ref: prior.predict(z, t, z_ref), images, num_inference_steps, generator,
+                          batch_size, progress=progress, callback=callback)
 
 
 # %% ../../nbs/60_methods/05_editing.ipynb #7ff75328
@@ -72,12 +67,11 @@ def build_editing(prior, # a KontextPrior
                   frozen_single_fraction:float=0.25, # RealRestorer: the first 1/4 of the single-stream blocks
                  ):
     "RealRestorer-style full fine-tune of a FLUX.1-Kontext prior (LQ = reference image)."
-    from rrlib.methods.registry import Method
     if type(prior).__name__ != 'KontextPrior':
         raise RRLibError(f"the editing method needs a FLUX.1-Kontext prior ('tiny-flux-kontext' or a FLUX.1-Kontext-dev folder), got {type(prior).__name__}")
     if instruction is not None: prior.prompt(1, instruction); prior.instruction = instruction  # fails early if not encoded
     plan = freezing_plan(prior.transformer, frozen_single_fraction)
-    return Method('editing', prior.transformer, lambda a, z_t, t, z_lq: prior.velocity(z_t, t, z_lq, transformer=a),
+    return Method('editing', prior.transformer, lambda a, z_t, t, z_lq: prior.predict(z_t, t, z_lq, transformer=a),
                   lambda a: EditingPipeline.from_prior(prior, a), 'flow',
                   info={'recipe': 'two-stage', 'instruction': prior.instruction or prior.prompt.config.instructions[0],
                         'frozen': len(plan['frozen'])})
@@ -95,3 +89,12 @@ def param_counts(cfg:dict, args=None) -> dict:
     "`rrlib params editing` counter: `cfg` is a Flux(-Kontext) transformer config."
     if 'num_single_layers' not in cfg: raise RRLibError("editing counts need a Flux(-Kontext) config: --base flux1-kontext-dev (or its transformer/config.json)")
     return editing_param_counts({k: v for k, v in cfg.items() if k in FluxTransformer2DModel._get_init_keys(FluxTransformer2DModel)})
+
+# %% ../../nbs/60_methods/05_editing.ipynb #3f7c294e
+def editing_params(cfg:dict, args=None) -> dict:
+    "`rrlib params editing`: the fine-tune's frozen and trained share of a Flux(-Kontext) transformer config."
+    c = param_counts(cfg, args)
+    return param_report(c['prior'], 0, c['trainable'], {'frozen_in_prior': c['frozen'], 'trained_in_prior': c['trainable']})
+
+METHODS.register('editing', build_editing, default_prior='tiny-flux-kontext', objective='flow', param_counts=editing_params,
+                 pipeline=EditingPipeline, components=[EditingPipeline])

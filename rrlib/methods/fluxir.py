@@ -17,9 +17,12 @@ from fastcore.basics import patch
 from ..core import RRLibError, OwnMemoryLoading, as_generator, check_images
 from ..priors.flux import FluxPrior
 from ..sampling.samplers import sample_flow
+from ..sampling.restore import restore_images
+from .registry import METHODS, Method, param_report, denoiser_param_count
 
 # %% auto #0
-__all__ = ['SELayer', 'FluxIRAdapter', 'fluxir_velocity', 'FluxIRPipeline', 'fluxir_param_counts']
+__all__ = ['SELayer', 'FluxIRAdapter', 'fluxir_velocity', 'FluxIRPipeline', 'fluxir_param_counts', 'fluxir_params',
+           'build_fluxir']
 
 # %% ../../nbs/60_methods/01_fluxir.ipynb #96ff562f
 class SELayer(nn.Module):
@@ -184,18 +187,9 @@ def __call__(self:FluxIRPipeline, images:torch.Tensor, # (B, 3, H, W) LQ images 
           progress:bool=True,
          ) -> torch.Tensor:
     "Restored images (B, 3, H, W) in [0, 1]."
-    check_images(images, 'LQ images')
-    prior, codec = self.prior(guidance_scale), self.prior().codec
-    g = as_generator(generator)
-    out = []
-    for i in range(0, len(images), batch_size):
-        x = images[i:i + batch_size].to(self.device, self.transformer.dtype)
-        z_lq = codec.encode(x)
-        noise = torch.randn(z_lq.shape, generator=g, dtype=torch.float32).to(z_lq)
-        model = lambda z, t: fluxir_velocity(prior, self.adapter, z, t, z_lq)
-        z = sample_flow(model, noise, self.scheduler, num_inference_steps, callback, disable=not progress)
-        out.append(codec.decode(z).float().clamp(0, 1).cpu())
-    return torch.cat(out)
+    prior = self.prior(guidance_scale)
+    return restore_images(prior, lambda z, t, z_lq: fluxir_velocity(prior, self.adapter, z, t, z_lq), images, num_inference_steps,
+                          generator, batch_size, progress=progress, callback=callback)
 
 
 # %% ../../nbs/60_methods/01_fluxir.ipynb #25c16556
@@ -210,3 +204,21 @@ def fluxir_param_counts(transformer_config:dict, # a Flux transformer config (e.
     se = n([adapter.se_image, adapter.se_text])
     total = sum(p.numel() for p in adapter.parameters())
     return {'total': total, 'without_se': total - se, 'se': se}
+
+# %% ../../nbs/60_methods/01_fluxir.ipynb #6c40e317
+def fluxir_params(cfg:dict, args) -> dict:
+    "`rrlib params fluxir`: a FluxIR adapter of SE rank `args.rank` (0: full-rank linear) on the Flux config `cfg`."
+    c = fluxir_param_counts(cfg, None if args.rank == 0 else args.rank)
+    return param_report(denoiser_param_count(cfg), c['total'], c['total'], {'adapter': c['total'], 'without_se': c['without_se'], 'se': c['se']})
+
+@METHODS.register('fluxir', default_prior='tiny-flux', objective='flow', param_counts=fluxir_params,
+                  pipeline=FluxIRPipeline, components=[FluxIRAdapter, FluxIRPipeline])
+def build_fluxir(prior, # a FluxPrior
+                 se_rank:int|None=32, # rank of the SE layers (None: full rank)
+                 **kw) -> Method:
+    "FluxIR on a Flux prior: the adapter trains, the prior stays frozen."
+    adapter = FluxIRAdapter.from_transformer(prior.transformer, se_rank=se_rank,
+                                             text_seq_len=prior.prompt.config.seq_len, **kw)
+    prior.transformer.requires_grad_(False)
+    return Method('fluxir', adapter, lambda a, z_t, t, z_lq: fluxir_velocity(prior, a, z_t, t, z_lq),
+                  lambda a: FluxIRPipeline.from_prior(prior, a), 'flow')

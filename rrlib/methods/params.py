@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse, json
 from pathlib import Path
 from ..core import RRLibError
+from .registry import METHODS, param_report, denoiser_param_count
 from ..priors.flux import FLUX1_DEV_CONFIG
 from ..priors.sd import SD3_MEDIUM_CONFIG, SDXL_BASE_CONFIG
 
 # %% auto #0
-__all__ = ['BASE_CONFIGS', 'PARAM_COUNTERS', 'base_config', 'param_report', 'denoiser_param_count', 'params_main']
+__all__ = ['BASE_CONFIGS', 'base_config', 'params_main']
 
 # %% ../../nbs/60_methods/06_params.ipynb #9f9fe499
 BASE_CONFIGS = {'flux1-dev': FLUX1_DEV_CONFIG, 'sd3-medium': SD3_MEDIUM_CONFIG, 'sdxl-base': SDXL_BASE_CONFIG}
@@ -30,57 +31,10 @@ def base_config(base:str) -> dict:
     return {k: v for k, v in json.loads(p.read_text()).items() if not k.startswith('_')}
 
 # %% ../../nbs/60_methods/06_params.ipynb #2f545407
-def param_report(prior:int, # the base model's denoiser
-                 adapter:int, # parameters the method adds to the prior (0 for a fine-tune)
-                 trainable:int, # parameters the method trains
-                 parts:dict, # the method's own breakdown
-                ) -> dict:
-    "The one schema of `rrlib params`: {'prior', 'trainable', 'frozen', 'total', 'parts'}, with total = prior + adapter."
-    total = prior + adapter
-    if not 0 <= trainable <= total: raise ValueError(f"trainable {trainable} outside [0, total {total}]")
-    return {'prior': prior, 'trainable': trainable, 'frozen': total - trainable, 'total': total, 'parts': parts}
-
-def denoiser_param_count(cfg:dict) -> int:
-    "Parameters of the Flux, SD3 or PixArt transformer, or SDXL UNet, that `cfg` configures (meta device)."
-    import diffusers
-    from accelerate import init_empty_weights
-    name = ('FluxTransformer2DModel' if 'num_single_layers' in cfg else 'SD3Transformer2DModel' if 'caption_projection_dim' in cfg
-            else 'PixArtTransformer2DModel' if 'caption_channels' in cfg else 'UNet2DConditionModel' if 'block_out_channels' in cfg else None)
-    if name is None: raise RRLibError("not a Flux, SD3, PixArt or SDXL denoiser config")
-    cls = getattr(diffusers, name)
-    with init_empty_weights(): return sum(p.numel() for p in cls(**{k: v for k, v in cfg.items() if k in cls._get_init_keys(cls)}).parameters())
-
-def _fluxir_counts(cfg:dict, args) -> dict:
-    from rrlib.methods.fluxir import fluxir_param_counts
-    c = fluxir_param_counts(cfg, None if args.rank == 0 else args.rank)
-    return param_report(denoiser_param_count(cfg), c['total'], c['total'], {'adapter': c['total'], 'without_se': c['without_se'], 'se': c['se']})
-
-def _dra_counts(cfg:dict, args) -> dict:
-    from rrlib.methods.dra import param_counts
-    c = param_counts(cfg, args)
-    return param_report(denoiser_param_count(cfg), c['total'], c['total'], {'adapter': c['total'], **{k: v for k, v in c.items() if k != 'total'}})
-
-def _dreamclear_counts(cfg:dict, args) -> dict:
-    from rrlib.methods.dreamclear import param_counts
-    c = param_counts(cfg, args)
-    return param_report(c['prior'], c['trainable'], c['trainable'], {'control_former': c['control_former'], 'moam': c['moam']})
-
-def _editing_counts(cfg:dict, args) -> dict:
-    from rrlib.methods.editing import param_counts
-    c = param_counts(cfg, args)
-    return param_report(c['prior'], 0, c['trainable'], {'frozen_in_prior': c['frozen'], 'trained_in_prior': c['trainable']})
-
-def _controlnet_counts(cfg:dict, args) -> dict:
-    from rrlib.methods.controlnet import param_counts
-    c = param_counts(cfg, args)
-    return param_report(denoiser_param_count(cfg), c['total'], c['total'], {'controlnet': c['total'], **{k: v for k, v in c.items() if k != 'total'}})
-
-PARAM_COUNTERS = {  # method -> counter(config, args) -> `param_report`
-    'fluxir': _fluxir_counts, 'dra': _dra_counts, 'dreamclear': _dreamclear_counts, 'editing': _editing_counts, 'controlnet': _controlnet_counts}
-
 def _counter(method:str):
-    if method not in PARAM_COUNTERS: raise RRLibError(f"unknown method {method!r}; choose from {sorted(PARAM_COUNTERS)}")
-    return PARAM_COUNTERS[method]
+    "The `param_counts` that `method` registered in `METHODS` (each returns `param_report`'s schema)."
+    if method not in METHODS: raise RRLibError(f"unknown method {method!r}; choose from {sorted(METHODS)}")
+    return METHODS.info(method)['param_counts']
 
 _SCHEMA = """JSON keys (every method): prior = the base model's denoiser (VAE and text encoders not counted); trainable = what
 the method trains; frozen = total - trainable; total = everything the run holds, prior plus adapter; parts = the
@@ -89,7 +43,7 @@ method's own breakdown (SE layers, LoRA, ControlFormer/MoAM, a ControlNet's mid 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='rrlib params', description='Adapter parameter counts on a real prior config (meta device).',
                                 epilog=_SCHEMA, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('method', help=f"one of {sorted(PARAM_COUNTERS)}")
+    p.add_argument('method', help=f"one of {sorted(METHODS)}")
     p.add_argument('--base', default='flux1-dev', help=f"a named config ({', '.join(BASE_CONFIGS)}) or a config.json path")
     p.add_argument('--rank', type=int, default=32, help='FluxIR SE rank (0: full-rank linear); DRA LoRA rank (0: no LoRA)')
     p.add_argument('--json', action='store_true', help='print JSON')

@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import torch
 from ..core import RRLibError
+from collections.abc import Mapping
+from ..core import Registry
 from ..training.objectives import rectified_flow_loss, epsilon_loss, ddpm_noise_scheduler, ddpm_timesteps
-from .fluxir import FluxIRAdapter, fluxir_velocity
-from .fluxir import FluxIRPipeline
 
 # %% auto #0
-__all__ = ['METHODS', 'DEFAULT_PRIORS', 'Method', 'build_fluxir', 'build_method', 'flow_step_loss', 'epsilon_step_loss',
-           'step_loss_for']
+__all__ = ['METHODS', 'DEFAULT_PRIORS', 'Method', 'default_prior', 'build_method', 'param_report', 'denoiser_param_count',
+           'flow_step_loss', 'epsilon_step_loss', 'step_loss_for']
 
 # %% ../../nbs/60_methods/00_registry.ipynb #bea69ad5
 @dataclass
@@ -34,42 +34,54 @@ class Method:
 
     def trainable_parameters(self) -> int: return sum(p.numel() for p in self.adapter.parameters() if p.requires_grad)
 
-def build_fluxir(prior, # a FluxPrior
-                 se_rank:int|None=32, # rank of the SE layers (None: full rank)
-                 **kw) -> Method:
-    "FluxIR on a Flux prior: the adapter trains, the prior stays frozen."
-    adapter = FluxIRAdapter.from_transformer(prior.transformer, se_rank=se_rank,
-                                             text_seq_len=prior.prompt.config.seq_len, **kw)
-    prior.transformer.requires_grad_(False)
-    return Method('fluxir', adapter, lambda a, z_t, t, z_lq: fluxir_velocity(prior, a, z_t, t, z_lq),
-                  lambda a: FluxIRPipeline.from_prior(prior, a), 'flow')
+METHODS = Registry('method', discover='rrlib.methods')  # name -> builder(prior, **params) -> Method, with its info
 
-METHODS = {
-    'fluxir': 'rrlib.methods.registry:build_fluxir',                 # FluxIR (Flux)
-    'dra': 'rrlib.methods.dra:build_dra',                   # Diffusion Restoration Adapter (SD3 / SDXL)
-    'dreamclear': 'rrlib.methods.dreamclear:build_dreamclear',  # DreamClear (PixArt-α)
-    'editing': 'rrlib.methods.editing:build_editing',       # RealRestorer-style editing-model fine-tune (FLUX.1-Kontext)
-    'controlnet': 'rrlib.methods.controlnet:build_controlnet',  # diffusers ControlNet baselines
-}
-DEFAULT_PRIORS = {'fluxir': 'tiny-flux', 'dra': 'tiny-sd3', 'dreamclear': 'tiny-pixart', 'editing': 'tiny-flux-kontext',
-                  'controlnet': 'tiny-sd3'}  # the baseline DRA's paper compares against (Table 3)
+def default_prior(method:str) -> str:
+    "The embedded prior that `method` runs on by default (what `load_prior` takes)."
+    return METHODS.info(method)['default_prior']
 
-def _resolve(spec:str):
-    import importlib
-    mod, fn = spec.split(':')
-    return getattr(importlib.import_module(mod), fn)
+class _DefaultPriors(Mapping):
+    "{method: default_prior(method)}, read from `METHODS` on each lookup (nothing to keep in step by hand)."
+    def __getitem__(self, method:str) -> str:
+        if method not in METHODS: raise KeyError(method)
+        return default_prior(method)
+    def __iter__(self): return iter(METHODS)
+    def __len__(self) -> int: return len(METHODS)
+    def __repr__(self) -> str: return repr(dict(self))
+
+DEFAULT_PRIORS = _DefaultPriors()
 
 def build_method(name:str, prior,
                  seed:int|None=0, # seeds the adapter's random initialisation (global RNG untouched); None: the global RNG
                  **params) -> Method:
     "The named method built on `prior`, its adapter initialised reproducibly."
     if name not in METHODS: raise RRLibError(f"unknown method {name!r}; available: {sorted(METHODS)}")
-    try: build = _resolve(METHODS[name])
-    except (ImportError, AttributeError): raise RRLibError(f"method {name!r} is not implemented in this version of rrlib") from None
+    build = METHODS[name]
     if seed is None: return build(prior, **params)
     with torch.random.fork_rng(devices=[]):  # CPU RNG only: the adapters are built on the CPU (or the meta device)
         torch.manual_seed(seed)
         return build(prior, **params)
+
+# %% ../../nbs/60_methods/00_registry.ipynb #d3a4e716
+def param_report(prior:int, # the base model's denoiser
+                 adapter:int, # parameters the method adds to the prior (0 for a fine-tune)
+                 trainable:int, # parameters the method trains
+                 parts:dict, # the method's own breakdown
+                ) -> dict:
+    "The one schema of `rrlib params`: {'prior', 'trainable', 'frozen', 'total', 'parts'}, with total = prior + adapter."
+    total = prior + adapter
+    if not 0 <= trainable <= total: raise ValueError(f"trainable {trainable} outside [0, total {total}]")
+    return {'prior': prior, 'trainable': trainable, 'frozen': total - trainable, 'total': total, 'parts': parts}
+
+def denoiser_param_count(cfg:dict) -> int:
+    "Parameters of the Flux, SD3 or PixArt transformer, or SDXL UNet, that `cfg` configures (meta device)."
+    import diffusers
+    from accelerate import init_empty_weights
+    name = ('FluxTransformer2DModel' if 'num_single_layers' in cfg else 'SD3Transformer2DModel' if 'caption_projection_dim' in cfg
+            else 'PixArtTransformer2DModel' if 'caption_channels' in cfg else 'UNet2DConditionModel' if 'block_out_channels' in cfg else None)
+    if name is None: raise RRLibError("not a Flux, SD3, PixArt or SDXL denoiser config")
+    cls = getattr(diffusers, name)
+    with init_empty_weights(): return sum(p.numel() for p in cls(**{k: v for k, v in cfg.items() if k in cls._get_init_keys(cls)}).parameters())
 
 # %% ../../nbs/60_methods/00_registry.ipynb #671e4619
 def flow_step_loss(method:Method, prior, # the method and its frozen prior

@@ -1,4 +1,4 @@
-"""DRA's sampling-time fidelity pull (eqs. 1–2): after each step of *any* diffusers scheduler, move the latent toward the LQ latent by a timestep-dependent weight — plus the restoration loop that every SD3 / SDXL / Flux restoration pipeline shares.
+"""DRA's sampling-time fidelity pull (eqs. 1–2): after each step of *any* diffusers scheduler, move the latent toward the LQ latent by a timestep-dependent weight (the restoration loop that uses it is `rrlib.sampling.restore`).
 
 Docs: https://rrlib.github.io/rrlib/50_sampling/rss.html.md"""
 
@@ -7,11 +7,11 @@ Docs: https://rrlib.github.io/rrlib/50_sampling/rss.html.md"""
 # %% ../../nbs/50_sampling/01_rss.ipynb #71074015
 from __future__ import annotations
 import torch
-from ..core import RRLibError, as_generator, check_images
+from ..core import RRLibError
 from .samplers import sample_flow, sample_diffusion
 
 # %% auto #0
-__all__ = ['rss_weight', 'RestorationSampling', 'restore_images']
+__all__ = ['rss_weight', 'RestorationSampling']
 
 # %% ../../nbs/50_sampling/01_rss.ipynb #5a9fb6cb
 def rss_weight(t:float, # the latent's step index, T − 1 (just after the first step) … 0 (clean)
@@ -38,29 +38,3 @@ class RestorationSampling:
     def __call__(self, i:int, t:torch.Tensor, z:torch.Tensor) -> torch.Tensor|None:
         k = self.weight(i)
         return None if k == 0 else z + k * (self.c_lq.to(z) - z)
-
-# %% ../../nbs/50_sampling/01_rss.ipynb #b0545ac3
-@torch.no_grad()
-def restore_images(prior, # SD3Prior, SDXLPrior or FluxPrior
-                   model, # (z_t, t, z_lq) -> the adapted prior's velocity / ε
-                   images:torch.Tensor, # (B, 3, H, W) LQ images in [0, 1], already at the output size
-                   num_inference_steps:int=20,
-                   generator:torch.Generator|int|None=None, # seed of the initial noise (and stochastic schedulers)
-                   batch_size:int=8, # images per forward pass
-                   rss_w:float=0.0, # RSS weight w (eq. 1); 0: off (DRA's paper: 0.05)
-                   rss_a:float=0.8, # RSS threshold a (eq. 2)
-                   progress:bool=True,
-                  ) -> torch.Tensor:
-    "Restored images (B, 3, H, W) in [0, 1]."
-    check_images(images, 'LQ images')
-    codec, g, out = prior.codec, as_generator(generator), []
-    flow = getattr(prior, 'objective', 'flow') == 'flow'
-    for i in range(0, len(images), batch_size):
-        z_lq = codec.encode(images[i:i + batch_size].to(prior.device, prior.dtype))
-        noise = torch.randn(z_lq.shape, generator=g, dtype=torch.float32).to(z_lq)
-        cb = RestorationSampling(z_lq, num_inference_steps, rss_w, rss_a) if rss_w else None
-        fn = lambda z, t: model(z, t, z_lq)
-        z = (sample_flow(fn, noise, prior.scheduler, num_inference_steps, cb, disable=not progress) if flow else
-             sample_diffusion(fn, noise, prior.scheduler, num_inference_steps, cb, generator=g, disable=not progress))
-        out.append(codec.decode(z).float().clamp(0, 1).cpu())
-    return torch.cat(out)

@@ -13,7 +13,8 @@ from diffusers import FluxTransformer2DModel, FlowMatchEulerDiscreteScheduler
 from ..core import as_generator, atomic_write_text
 from ..data.codecs import PixelUnshuffleCodec
 from ..data.datasets import embedded_images, split_sources, random_crops
-from ..priors.flux import (FluxPrior, PromptEmbeddings, TINY_FLUX_CONFIG, TINY_CODEC_CONFIG, TINY_PROMPT_LEN,
+from ..priors.base import PromptEmbeddings
+from ..priors.flux import (FluxPrior, TINY_FLUX_CONFIG, TINY_CODEC_CONFIG, TINY_PROMPT_LEN,
                           TINY_FLUX_DIR)
 from .objectives import rectified_flow_loss, timestep_sampler
 from .trainer import train
@@ -53,7 +54,7 @@ def pretrain_tiny_prior(output_dir:str|Path, # run folder (checkpoints, loss.csv
     prior.transformer.requires_grad_(True)
     def step_loss(step, g, transformer):
         z0 = prior.codec.encode(random_crops(photos, batch_size, crop, g))
-        return rectified_flow_loss(prior.velocity, z0, torch.randn(z0.shape, generator=g), sample_t(batch_size, g))
+        return rectified_flow_loss(prior.predict, z0, torch.randn(z0.shape, generator=g), sample_t(batch_size, g))
     train(prior.transformer, step_loss, steps, output_dir, lr=lr, seed=seed, save_every=save_every, progress=progress)
     prior.transformer.requires_grad_(False).eval()
     return prior

@@ -13,7 +13,8 @@ from diffusers import PixArtTransformer2DModel
 from ..core import as_generator
 from ..data.codecs import PixelUnshuffleCodec
 from ..data.datasets import embedded_images, split_sources, random_crops
-from ..priors.flux import PromptEmbeddings, TINY_CODEC_CONFIG
+from ..priors.base import PromptEmbeddings
+from ..priors.flux import TINY_CODEC_CONFIG
 from ..priors.pixart import (PixArtPrior, TINY_PIXART_CONFIG, TINY_PIXART_PROMPT_LEN, TINY_PIXART_DIR,
                                  tiny_pixart_scheduler)
 from .iddpm import learned_sigma_ddpm_loss, integer_timesteps
@@ -46,7 +47,7 @@ def pretrain_tiny_pixart(output_dir:str|Path, # run folder (checkpoints, loss.cs
     def step_loss(step, g, transformer):
         z0 = prior.codec.encode(random_crops(photos, batch_size, crop, g))
         t = integer_timesteps(batch_size, g)
-        return learned_sigma_ddpm_loss(prior.model_output, z0, torch.randn(z0.shape, generator=g), t, noise_sch)
+        return learned_sigma_ddpm_loss(prior.predict, z0, torch.randn(z0.shape, generator=g), t, noise_sch)
     train(prior.transformer, step_loss, steps, output_dir, lr=lr, seed=seed, save_every=save_every, progress=progress)
     prior.transformer.requires_grad_(False).eval()
     return prior
