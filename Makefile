@@ -7,7 +7,7 @@ LOCK    := constraints.txt
 # OpenMP threads that spin-wait starve each other when the test workers share few cores
 export OMP_WAIT_POLICY := PASSIVE
 
-.PHONY: setup test check-clean nbtest pytest export readme upgrade
+.PHONY: setup test check-clean nbtest pytest export readme upgrade docs
 
 # the pinned environment: every package at the version in $(LOCK), the versions the tests last passed with
 setup: $(STAMP)
@@ -15,9 +15,11 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet -c $(LOCK) pip
-	$(BIN)/pip install --quiet -c $(LOCK) -e ".[dev]"
+	$(BIN)/pip install --quiet -c $(LOCK) -e ".[dev,docs]"
 	$(BIN)/pip check
 	$(BIN)/python tools/lock.py check $(LOCK)
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null) 2>/dev/null \
+		|| echo "no chromium: the docs browser test will skip; install it with: apt-get install -y chromium chromium-driver"
 	touch $(STAMP)
 
 # maintainers: a fresh .venv with the newest versions pyproject.toml allows, written into $(LOCK), then the tests.
@@ -26,13 +28,18 @@ upgrade:
 	rm -rf $(VENV)
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -e ".[dev,docs]"
 	$(BIN)/python tools/lock.py write $(LOCK)
 	touch $(STAMP)
 	$(MAKE) test
 
 # notebooks clean, library and README in sync with them, notebook tests, pytest
 test: $(STAMP) check-clean nbtest pytest
+
+# the documentation site in _docs/, offline: notebooks processed (show_doc, #| hide) and executed (not train.ipynb, not
+# slow/notest cells; cached in _proc/), Sphinx + myst-nb + furo, then every link checked (tools/docs.py)
+docs: $(STAMP)
+	$(BIN)/python tools/docs.py build
 
 export: $(STAMP)
 	$(BIN)/nbdev-export
