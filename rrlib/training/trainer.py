@@ -219,7 +219,9 @@ def train(module:torch.nn.Module, # holds the trainable parameters (requires_gra
     "Train `module` on `step_loss` with AdamW for `config.max_steps` optimiser steps; checkpoint, resume and log; callbacks schedule, validate and stop."
     cfg, k = config, config.gradient_accumulation_steps
     acc = accelerator or Accelerator(gradient_accumulation_steps=k)
-    acc.gradient_accumulation_steps = k
+    if acc.gradient_accumulation_steps not in (1, k):
+        raise RRLibError(f"the accelerator accumulates {acc.gradient_accumulation_steps} micro-batches, the config {k}: set it in TrainConfig")
+    acc.gradient_accumulation_steps = k  # the micro-batches of one optimiser step, counted by `train`
     output_dir = Path(output_dir)
     params = [p for p in module.parameters() if p.requires_grad]
     if not params: raise RRLibError("the module has no trainable parameters: check the freezing plan")
