@@ -90,12 +90,12 @@ def write_logs(state, output_dir:Path):
 @dataclass
 class TrainLoop:
     "What a callback sees of the running loop."
-    accelerator:Accelerator
+    accelerator:Accelerator # the run's (`unwrap_model`, `is_main_process`, …)
     module:torch.nn.Module # as accelerate prepared it
     optimizer:torch.optim.Optimizer # as accelerate prepared it
-    config:TrainConfig
-    output_dir:Path
-    state:TrainState
+    config:TrainConfig # the run's settings
+    output_dir:Path # the run folder
+    state:TrainState # what is checkpointed: step (optimiser steps), histories, best, stopped
     losses:dict = field(default_factory=dict) # the last optimiser step's scalars, averaged over its micro-batches
 
 class Callback:
@@ -124,6 +124,7 @@ def two_stage_lr(stage1_steps:int, # steps at the constant rate (stage 1)
                 ):
     "RealRestorer's schedule: constant for stage 1, cosine decay over stage 2."
     return cosine_lr(max_steps - stage1_steps, stage1_steps, final_ratio)
+
 class LRSchedule(Callback):
     "Sets the learning rate to `config.lr × schedule(step)` before every optimiser step, and logs it as `lr`."
     order = -10
