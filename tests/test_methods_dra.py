@@ -26,7 +26,7 @@ def _dra_run(out, max_steps, interrupt_at=None):
     from rrlib.data.datasets import PairedCrops, embedded_images, split_sources
     from rrlib.degradations import degrade
     from rrlib.training.objectives import timestep_sampler
-    from rrlib.training.trainer import train
+    from rrlib.training.trainer import train, TrainConfig
     prior = init_tiny_sd_prior('sd3')
     m = build_method('dra', prior, every_k=4, lora_rank=4, p_lq_target=0.5)
     photos = {k: v for k, v in embedded_images(4).items() if k in split_sources()[0][:3]}
@@ -35,7 +35,7 @@ def _dra_run(out, max_steps, interrupt_at=None):
     def step_loss(step, g, adapter):
         if step == interrupt_at: raise KeyboardInterrupt
         return loss(step, g, adapter)
-    try: train(m.adapter, step_loss, max_steps, out, lr=1e-3, seed=5, save_every=2, progress=False)
+    try: train(m.adapter, step_loss, TrainConfig(max_steps, lr=1e-3, seed=5, save_every=2, progress=False), out)
     except KeyboardInterrupt: pass
     return m.adapter, prior
 

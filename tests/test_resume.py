@@ -5,7 +5,7 @@ from rrlib.methods.registry import build_method, flow_step_loss
 from rrlib.data.datasets import PairedCrops, embedded_images, split_sources
 from rrlib.degradations import degrade
 from rrlib.training.objectives import timestep_sampler
-from rrlib.training.trainer import train, latest_checkpoint
+from rrlib.training.trainer import train, TrainConfig, latest_checkpoint
 
 
 def _run(out, max_steps, interrupt_at=None):
@@ -17,7 +17,7 @@ def _run(out, max_steps, interrupt_at=None):
     def step_loss(step, g, adapter):
         if step == interrupt_at: raise KeyboardInterrupt  # the run dies in the middle of this step
         return loss(step, g, adapter)
-    try: train(m.adapter, step_loss, max_steps, out, lr=1e-3, seed=5, save_every=2, progress=False)
+    try: train(m.adapter, step_loss, TrainConfig(max_steps, lr=1e-3, seed=5, save_every=2, progress=False), out)
     except KeyboardInterrupt: pass
     return m.adapter
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import torch
 from ..core import RRLibError
-from collections.abc import Mapping
 from ..core import Registry
 from ..training.objectives import rectified_flow_loss, epsilon_loss, ddpm_noise_scheduler, ddpm_timesteps
 
 # %% auto #0
-__all__ = ['METHODS', 'DEFAULT_PRIORS', 'Method', 'default_prior', 'build_method', 'param_report', 'denoiser_param_count',
-           'flow_step_loss', 'epsilon_step_loss', 'step_loss_for']
+__all__ = ['METHODS', 'Method', 'default_prior', 'build_method', 'param_report', 'denoiser_param_count', 'flow_step_loss',
+           'epsilon_step_loss', 'step_loss_for']
 
 # %% ../../nbs/60_methods/00_registry.ipynb #bea69ad5
 @dataclass
@@ -39,17 +38,6 @@ METHODS = Registry('method', discover='rrlib.methods')  # name -> builder(prior,
 def default_prior(method:str) -> str:
     "The embedded prior that `method` runs on by default (what `load_prior` takes)."
     return METHODS.info(method)['default_prior']
-
-class _DefaultPriors(Mapping):
-    "{method: default_prior(method)}, read from `METHODS` on each lookup (nothing to keep in step by hand)."
-    def __getitem__(self, method:str) -> str:
-        if method not in METHODS: raise KeyError(method)
-        return default_prior(method)
-    def __iter__(self): return iter(METHODS)
-    def __len__(self) -> int: return len(METHODS)
-    def __repr__(self) -> str: return repr(dict(self))
-
-DEFAULT_PRIORS = _DefaultPriors()
 
 def build_method(name:str, prior,
                  seed:int|None=0, # seeds the adapter's random initialisation (global RNG untouched); None: the global RNG

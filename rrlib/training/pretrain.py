@@ -17,7 +17,7 @@ from ..priors.base import PromptEmbeddings
 from ..priors.flux import (FluxPrior, TINY_FLUX_CONFIG, TINY_CODEC_CONFIG, TINY_PROMPT_LEN,
                           TINY_FLUX_DIR)
 from .objectives import rectified_flow_loss, timestep_sampler
-from .trainer import train
+from .trainer import train, TrainConfig
 
 # %% auto #0
 __all__ = ['init_tiny_prior', 'save_prior', 'pretrain_tiny_prior']
@@ -55,6 +55,6 @@ def pretrain_tiny_prior(output_dir:str|Path, # run folder (checkpoints, loss.csv
     def step_loss(step, g, transformer):
         z0 = prior.codec.encode(random_crops(photos, batch_size, crop, g))
         return rectified_flow_loss(prior.predict, z0, torch.randn(z0.shape, generator=g), sample_t(batch_size, g))
-    train(prior.transformer, step_loss, steps, output_dir, lr=lr, seed=seed, save_every=save_every, progress=progress)
+    train(prior.transformer, step_loss, TrainConfig(steps, lr=lr, seed=seed, save_every=save_every, progress=progress), output_dir)
     prior.transformer.requires_grad_(False).eval()
     return prior

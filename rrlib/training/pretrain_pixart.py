@@ -19,7 +19,7 @@ from ..priors.pixart import (PixArtPrior, TINY_PIXART_CONFIG, TINY_PIXART_PROMPT
                                  tiny_pixart_scheduler)
 from .iddpm import learned_sigma_ddpm_loss, integer_timesteps
 from .pretrain import save_prior
-from .trainer import train
+from .trainer import train, TrainConfig
 
 # %% auto #0
 __all__ = ['init_tiny_pixart', 'pretrain_tiny_pixart']
@@ -48,6 +48,6 @@ def pretrain_tiny_pixart(output_dir:str|Path, # run folder (checkpoints, loss.cs
         z0 = prior.codec.encode(random_crops(photos, batch_size, crop, g))
         t = integer_timesteps(batch_size, g)
         return learned_sigma_ddpm_loss(prior.predict, z0, torch.randn(z0.shape, generator=g), t, noise_sch)
-    train(prior.transformer, step_loss, steps, output_dir, lr=lr, seed=seed, save_every=save_every, progress=progress)
+    train(prior.transformer, step_loss, TrainConfig(steps, lr=lr, seed=seed, save_every=save_every, progress=progress), output_dir)
     prior.transformer.requires_grad_(False).eval()
     return prior

@@ -13,7 +13,7 @@ from ..core import atomic_write_text
 from ..data.datasets import embedded_images, split_sources, random_crops
 from ..priors.sd import init_tiny_sd_prior, save_sd_prior, TINY_SD3_DIR, TINY_SDXL_DIR, SD3Prior
 from .objectives import rectified_flow_loss, epsilon_loss, ddpm_noise_scheduler, ddpm_timesteps, timestep_sampler
-from .trainer import train
+from .trainer import train, TrainConfig
 
 # %% auto #0
 __all__ = ['prior_step_loss', 'pretrain_tiny_sd_prior']
@@ -46,7 +46,7 @@ def pretrain_tiny_sd_prior(kind:str, # 'sd3' or 'sdxl'
     prior.denoiser.requires_grad_(True)
     step_loss, t0 = prior_step_loss(prior, photos, batch_size, crop), time.time()
     for stop in range(save_every, steps + save_every, save_every):  # resumable chunks: a time budget ends at a checkpoint
-        state = train(prior.denoiser, step_loss, min(stop, steps), output_dir, lr=lr, seed=seed, save_every=save_every, progress=progress)
+        state = train(prior.denoiser, step_loss, TrainConfig(min(stop, steps), lr=lr, seed=seed, save_every=save_every, progress=progress), output_dir)
         if max_minutes is not None and (time.time() - t0) / 60 > max_minutes: break
     prior.denoiser.requires_grad_(False).eval()
     return prior, state.step

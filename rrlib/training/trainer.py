@@ -16,13 +16,14 @@ from ..core import RRLibError, atomic_write_text, atomic_path
 from ..data.datasets import step_generator
 
 # %% auto #0
-__all__ = ['TrainState', 'latest_checkpoint', 'save_checkpoint', 'write_loss_log', 'write_logs', 'cosine_lr', 'two_stage_lr',
-           'save_best', 'load_best', 'train']
+__all__ = ['TrainState', 'TrainConfig', 'latest_checkpoint', 'save_checkpoint', 'write_loss_log', 'write_logs', 'TrainLoop',
+           'Callback', 'cosine_lr', 'two_stage_lr', 'LRSchedule', 'save_best', 'load_best', 'Validation', 'SaveBest',
+           'EarlyStopping', 'two_stage_callbacks', 'train']
 
 # %% ../../nbs/40_training/02_trainer.ipynb #88c63f4e
 @dataclass
 class TrainState:
-    "What the loop itself must remember across a resume: the last finished step, the loss and validation histories, early stopping."
+    "What the loop itself must remember across a resume: the last finished optimiser step, the loss and validation histories, early stopping."
     step: int = 0
     history: list = field(default_factory=list)
     validation: list = field(default_factory=list) # [{'step', 'metric'}]
@@ -35,6 +36,24 @@ class TrainState:
         self.step, self.history = int(d['step']), json.loads(d['history'])
         es = json.loads(d.get('early_stopping', '{}'))
         self.validation, self.best, self.stopped = es.get('validation', []), es.get('best'), es.get('stopped', False)
+
+# %% ../../nbs/40_training/02_trainer.ipynb #24ccace0
+@dataclass
+class TrainConfig:
+    "How `train` optimises: AdamW's settings and the loop's intervals, every count in optimiser steps."
+    max_steps:int # optimiser steps to train (a resumed run continues up to it)
+    lr:float=1e-5 # AdamW learning rate (FluxIR: 1e-5); a schedule multiplies it
+    weight_decay:float=0.0 # AdamW's decoupled weight decay
+    betas:tuple=(0.9, 0.999) # AdamW's moment coefficients
+    max_grad_norm:float|None=1.0 # gradient clipping (of the accumulated gradient), None for none
+    gradient_accumulation_steps:int=1 # micro-batches per optimiser step
+    seed:int=0 # seeds the per-micro-batch generators
+    save_every:int=200 # checkpoint interval (and at the end)
+    log_every:int=10 # interval between entries of the loss history
+    keep:int=2 # complete checkpoints kept
+    resume:bool=True # continue from the newest checkpoint in the output folder
+    progress:bool=True # a progress bar (main process only)
+
 
 # %% ../../nbs/40_training/02_trainer.ipynb #1ebc7c25
 def latest_checkpoint(output_dir:str|Path) -> Path|None:
@@ -67,6 +86,30 @@ def write_logs(state, output_dir:Path):
     write_loss_log(state.history, output_dir / 'loss.csv')
     write_loss_log(state.validation, output_dir / 'validation.csv')
 
+# %% ../../nbs/40_training/02_trainer.ipynb #f3cb7567
+@dataclass
+class TrainLoop:
+    "What a callback sees of the running loop."
+    accelerator:Accelerator # the run's (`unwrap_model`, `is_main_process`, …)
+    module:torch.nn.Module # as accelerate prepared it
+    optimizer:torch.optim.Optimizer # as accelerate prepared it
+    config:TrainConfig # the run's settings
+    output_dir:Path # the run folder
+    state:TrainState # what is checkpointed: step (optimiser steps), histories, best, stopped
+    losses:dict = field(default_factory=dict) # the last optimiser step's scalars, averaged over its micro-batches
+
+class Callback:
+    "A hook into `train`'s loop; override the hooks you need."
+    order = 0 # callbacks run in increasing order
+    def before_fit(self, loop:TrainLoop): "After the resume, before the first step."
+    def before_step(self, loop:TrainLoop): "Before the optimiser step `loop.state.step` (its first micro-batch)."
+    def after_step(self, loop:TrainLoop): "After the optimiser step; `loop.state.step` counts it."
+    def log(self, loop:TrainLoop) -> dict:
+        "Extra columns for the loss history's entry of this step."
+        return {}
+    def after_fit(self, loop:TrainLoop): "After the last step."
+
+
 # %% ../../nbs/40_training/02_trainer.ipynb #74cfd42e
 def cosine_lr(steps:int, start:int=0, final_ratio:float=0.0):
     "Multiplier 1 until `start`, then cosine annealing to `final_ratio` at `start + steps`."
@@ -81,6 +124,16 @@ def two_stage_lr(stage1_steps:int, # steps at the constant rate (stage 1)
                 ):
     "RealRestorer's schedule: constant for stage 1, cosine decay over stage 2."
     return cosine_lr(max_steps - stage1_steps, stage1_steps, final_ratio)
+
+class LRSchedule(Callback):
+    "Sets the learning rate to `config.lr × schedule(step)` before every optimiser step, and logs it as `lr`."
+    order = -10
+    def __init__(self, schedule): # step -> multiplier of lr (`two_stage_lr`, `cosine_lr`)
+        self.schedule = schedule
+    def before_step(self, loop:TrainLoop):
+        for group in loop.optimizer.param_groups: group['lr'] = loop.config.lr * self.schedule(loop.state.step)
+    def log(self, loop:TrainLoop) -> dict: return {'lr': loop.optimizer.param_groups[0]['lr']}
+
 
 # %% ../../nbs/40_training/02_trainer.ipynb #e00ed6b9
 def _better(metric:float, best:dict|None, mode:str, min_delta:float) -> bool:
@@ -107,68 +160,102 @@ def load_best(module:torch.nn.Module, output_dir:str|Path) -> bool:
     module.load_state_dict(load_file(str(f)), strict=False)
     return True
 
-def _validate(acc, module, state:TrainState, validate, output_dir:Path, mode:str, min_delta:float, patience:int|None, start:int=0):
-    module.eval()
-    with torch.no_grad(): metric = float(validate(acc.unwrap_model(module), state.step))
-    state.validation.append({'step': state.step, 'metric': metric})
-    if _better(metric, state.best, mode, min_delta):
-        state.best = {'step': state.step, 'metric': metric}; save_best(acc, module, output_dir)
-    elif patience is not None and len([v for v in state.validation if v['step'] > max(state.best['step'], start)]) >= patience:
-        state.stopped = True
+class Validation(Callback):
+    "Every `every` optimiser steps: score the unwrapped module, record it, and keep the best in the state."
+    def __init__(self, validate, # (unwrapped module, step) -> metric
+                 every:int, # optimiser steps between validations (0: never)
+                 mode:str='max', # 'max' (PSNR, FS…) or 'min' (a loss)
+                 min_delta:float=0.0, # smallest change that counts as an improvement
+                ):
+        self.validate, self.every, self.mode, self.min_delta = validate, every, mode, min_delta
+    def after_step(self, loop:TrainLoop):
+        st = loop.state
+        if not self.every or st.step % self.every: return
+        loop.module.eval()
+        with torch.no_grad(): metric = float(self.validate(loop.accelerator.unwrap_model(loop.module), st.step))
+        st.validation.append({'step': st.step, 'metric': metric})
+        if _better(metric, st.best, self.mode, self.min_delta): st.best = {'step': st.step, 'metric': metric}
+
+def _validated_now(st:TrainState) -> bool: return bool(st.validation) and st.validation[-1]['step'] == st.step
+
+class SaveBest(Callback):
+    "When a validation improved on the best, write the trainable weights to `best/model.safetensors`."
+    order = 10
+    def after_step(self, loop:TrainLoop):
+        st = loop.state
+        if _validated_now(st) and st.best['step'] == st.step: save_best(loop.accelerator, loop.module, loop.output_dir)
+
+class EarlyStopping(Callback):
+    "Stop after `patience` validations without an improvement, counting only those after `start`."
+    order = 20
+    def __init__(self, patience:int, # validations without improvement before stopping
+                 start:int=0, # early stopping may fire only after this optimiser step (e.g. the start of stage 2)
+                ):
+        self.patience, self.start = patience, start
+    def after_step(self, loop:TrainLoop):
+        st = loop.state
+        if not _validated_now(st) or st.best['step'] == st.step: return
+        if len([v for v in st.validation if v['step'] > max(st.best['step'], self.start)]) >= self.patience: st.stopped = True
+
+def two_stage_callbacks(stage1_steps:int, # optimiser steps at the constant rate (stage 1)
+                        max_steps:int, # the end of stage 2
+                        validate, # (unwrapped module, step) -> metric (higher is better)
+                        validate_every:int, # optimiser steps between validations
+                        patience:int|None, # early stopping in stage 2; None: never
+                        final_ratio:float=0.0, # lr multiplier reached at `max_steps`
+                       ) -> list:
+    "RealRestorer's recipe as callbacks: the two-stage lr, validation, the best weights, early stopping in stage 2."
+    cbs = [LRSchedule(two_stage_lr(stage1_steps, max_steps, final_ratio)), Validation(validate, validate_every), SaveBest()]
+    return cbs + ([EarlyStopping(patience, start=stage1_steps)] if patience is not None else [])
+
 
 # %% ../../nbs/40_training/02_trainer.ipynb #a0db7802
 def train(module:torch.nn.Module, # holds the trainable parameters (requires_grad=True)
-          step_loss, # (step, generator, prepared module) -> {'loss': tensor, ...}
-          max_steps:int, # train until this many steps are done (a resumed run continues up to it)
+          step_loss, # (micro-batch, generator, prepared module) -> {'loss': tensor, ...}
+          config:TrainConfig, # optimiser settings and intervals, in optimiser steps
           output_dir:str|Path, # checkpoints/ and loss.csv go here
-          lr:float=1e-5, # AdamW learning rate (FluxIR: 1e-5)
-          weight_decay:float=0.0,
-          betas:tuple=(0.9, 0.999),
-          max_grad_norm:float|None=1.0, # gradient clipping, None for none
-          seed:int=0, # seeds the per-step generators
-          save_every:int=200, # checkpoint interval in steps (and at the end)
-          log_every:int=10, # steps between entries of the loss history
-          resume:bool=True, # continue from the newest checkpoint in output_dir
           accelerator:Accelerator|None=None, # give one for mixed precision / multi-GPU; default: a plain one
-          progress:bool=True,
-          lr_schedule=None, # step -> lr multiplier (`two_stage_lr`, `cosine_lr`); None: constant
-          validate=None, # (unwrapped module, step) -> metric, every `validate_every` steps
-          validate_every:int=0,
-          patience:int|None=None, # early stopping: validations without improvement before stopping
-          mode:str='max', # 'max' (PSNR, FS…) or 'min' (a loss)
-          min_delta:float=0.0, # smallest change that counts as an improvement
-          early_stopping_start:int=0, # early stopping may fire only after this step (e.g. the start of stage 2)
+          callbacks:list=(), # `Callback`s: `LRSchedule`, `Validation`, `SaveBest`, `EarlyStopping` (`two_stage_callbacks`)
          ) -> TrainState:
-    "Train `module` on `step_loss` with AdamW; schedule the lr, validate and stop early; checkpoint, resume and log."
-    acc = accelerator or Accelerator()
+    "Train `module` on `step_loss` with AdamW for `config.max_steps` optimiser steps; checkpoint, resume and log; callbacks schedule, validate and stop."
+    cfg, k = config, config.gradient_accumulation_steps
+    acc = accelerator or Accelerator(gradient_accumulation_steps=k)
+    if acc.gradient_accumulation_steps not in (1, k):
+        raise RRLibError(f"the accelerator accumulates {acc.gradient_accumulation_steps} micro-batches, the config {k}: set it in TrainConfig")
+    acc.gradient_accumulation_steps = k  # the micro-batches of one optimiser step, counted by `train`
     output_dir = Path(output_dir)
     params = [p for p in module.parameters() if p.requires_grad]
     if not params: raise RRLibError("the module has no trainable parameters: check the freezing plan")
-    opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, betas=betas)
+    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay, betas=cfg.betas)
     module, opt = acc.prepare(module, opt)
     state = TrainState(); acc.register_for_checkpointing(state)
-    if resume and (ck := latest_checkpoint(output_dir)) is not None: acc.load_state(str(ck))
-    bar = tqdm(total=max_steps, initial=state.step, disable=not (progress and acc.is_local_main_process), desc='train')
-    while state.step < max_steps and not state.stopped:
-        g = step_generator(seed, state.step, acc.process_index)
-        if lr_schedule is not None:
-            for group in opt.param_groups: group['lr'] = lr * lr_schedule(state.step)
+    if cfg.resume and (ck := latest_checkpoint(output_dir)) is not None: acc.load_state(str(ck))
+    loop, cbs = TrainLoop(acc, module, opt, cfg, output_dir, state), sorted(callbacks, key=lambda c: c.order)
+    for cb in cbs: cb.before_fit(loop)
+    bar = tqdm(total=cfg.max_steps, initial=state.step, disable=not (cfg.progress and acc.is_local_main_process), desc='train')
+    while state.step < cfg.max_steps and not state.stopped:
+        for cb in cbs: cb.before_step(loop)
         module.train()
-        with acc.accumulate(module):
-            out = step_loss(state.step, g, module)
-            acc.backward(out['loss'])
-            if max_grad_norm and acc.sync_gradients: acc.clip_grad_norm_(params, max_grad_norm)
-            opt.step(); opt.zero_grad(set_to_none=True)
+        acc.step, outs = state.step * k, []  # accelerate's micro-batch counter: the k-th micro-batch syncs and steps
+        for micro in range(state.step * k, (state.step + 1) * k):
+            g = step_generator(cfg.seed, micro, acc.process_index)
+            with acc.accumulate(module):
+                out = step_loss(micro, g, module)
+                acc.backward(out['loss'])
+                if cfg.max_grad_norm and acc.sync_gradients: acc.clip_grad_norm_(params, cfg.max_grad_norm)
+                opt.step(); opt.zero_grad(set_to_none=True)
+            outs.append({n: torch.as_tensor(v).detach() for n, v in out.items()})
         state.step += 1
-        if validate is not None and validate_every and state.step % validate_every == 0:
-            _validate(acc, module, state, validate, output_dir, mode, min_delta, patience, early_stopping_start)
-        if state.step % log_every == 0 or state.step == max_steps or state.stopped:
-            lr_now = {'lr': opt.param_groups[0]['lr']} if lr_schedule is not None else {}
-            state.history.append({'step': state.step, **{k: float(torch.as_tensor(v).detach()) for k, v in out.items()}, **lr_now})
+        loop.losses = {n: sum(float(o[n]) for o in outs) / len(outs) for n in outs[-1]}
+        for cb in cbs: cb.after_step(loop)
+        if state.step % cfg.log_every == 0 or state.step == cfg.max_steps or state.stopped:
+            state.history.append({'step': state.step, **loop.losses, **{c: v for cb in cbs for c, v in cb.log(loop).items()}})
             bar.set_postfix(loss=f"{state.history[-1]['loss']:.4f}")
         bar.update(1)
-        if state.step % save_every == 0 or state.step == max_steps or state.stopped:
-            save_checkpoint(acc, output_dir, state.step)
+        if state.step % cfg.save_every == 0 or state.step == cfg.max_steps or state.stopped:
+            save_checkpoint(acc, output_dir, state.step, cfg.keep)
             if acc.is_main_process: write_logs(state, output_dir)
+    for cb in cbs: cb.after_fit(loop)
     bar.close()
     return state
+
