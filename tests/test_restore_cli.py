@@ -122,3 +122,13 @@ def test_memory_modes_on_cpu(trained, photos, tmp_path, capsys):
     base = read_photo(tmp_path / 'o' / 'rgb.png').rgb
     assert _restore(photos / 'rgb.png', tmp_path / 'bf16', '--adapter', trained, '--device', 'cpu', '--dtype', 'bf16') == 0
     assert (read_photo(tmp_path / 'bf16' / 'rgb.png').rgb - base).abs().mean() < 0.05  # bf16 within a stated tolerance of fp32
+
+
+def test_batches_of_same_size_photos(trained, tmp_path, capsys):
+    d = tmp_path / 'same'; d.mkdir()
+    rng = np.random.default_rng(1)
+    for k in 'abc': Image.fromarray((rng.random((16, 16, 3)) * 255).astype(np.uint8)).save(d / f'{k}.png')
+    Image.fromarray((rng.random((8, 12, 3)) * 255).astype(np.uint8)).save(d / 'small.png')
+    assert _restore(d, tmp_path / 'o', '--adapter', trained, '--batch-size', '2') == 0
+    assert 'restored 4 image(s), 0 already done, 0 skipped' in capsys.readouterr().out
+    assert read_photo(tmp_path / 'o' / 'small.png').rgb.shape == (1, 3, 8, 12)
