@@ -132,3 +132,15 @@ def test_batches_of_same_size_photos(trained, tmp_path, capsys):
     assert _restore(d, tmp_path / 'o', '--adapter', trained, '--batch-size', '2') == 0
     assert 'restored 4 image(s), 0 already done, 0 skipped' in capsys.readouterr().out
     assert read_photo(tmp_path / 'o' / 'small.png').rgb.shape == (1, 3, 8, 12)
+
+
+@pytest.mark.parametrize('method', ['dra', 'controlnet', 'dreamclear', 'editing'])
+def test_every_method_restores_an_odd_size_in_tiles(method, tmp_path, capsys):
+    "An adapter folder without a run config (saved right after building: plumbing only) needs --method; odd sides are padded and cropped back."
+    from rrlib.priors.base import load_prior
+    from rrlib.methods.registry import build_method, default_prior
+    build_method(method, load_prior(default_prior(method), device='cpu', dtype=torch.float32)).adapter.save_pretrained(tmp_path / 'ad')
+    Image.fromarray((np.random.default_rng(2).random((13, 19, 3)) * 255).astype(np.uint8)).save(tmp_path / 'odd.png')
+    assert _restore(tmp_path / 'odd.png', tmp_path / 'o', '--adapter', tmp_path / 'ad', '--method', method, '--upscale', '2',
+                    '--tile', '16', '--tile-overlap', '8') == 0, capsys.readouterr().err
+    assert read_photo(tmp_path / 'o' / 'odd.png').rgb.shape == (1, 3, 26, 38)
