@@ -144,3 +144,11 @@ def test_every_method_restores_an_odd_size_in_tiles(method, tmp_path, capsys):
     assert _restore(tmp_path / 'odd.png', tmp_path / 'o', '--adapter', tmp_path / 'ad', '--method', method, '--upscale', '2',
                     '--tile', '16', '--tile-overlap', '8') == 0, capsys.readouterr().err
     assert read_photo(tmp_path / 'o' / 'odd.png').rgb.shape == (1, 3, 26, 38)
+
+
+def test_empty_and_truncated_files_are_skipped(trained, photos, tmp_path, capsys):
+    (photos / 'empty.jpg').write_bytes(b'')
+    (photos / 'cut.png').write_bytes((photos / 'rgb.png').read_bytes()[:60])
+    assert _restore(photos, tmp_path / 'o', '--adapter', trained) == 0
+    rep = json.loads((tmp_path / 'o' / 'restore_report.json').read_text())
+    assert sorted(s['file'] for s in rep['skipped']) == ['corrupt.png', 'cut.png', 'empty.jpg'] and len(rep['restored']) == 4

@@ -47,7 +47,7 @@ def read_photo(path:str|Path, # an image file
             orientation, icc, mode = im.getexif().get(0x0112, 1), im.info.get('icc_profile'), im.mode
             sixteen = _png_bitdepth(path) == 16 or mode.startswith('I;16')
             a = _read_png16(path) if _png_bitdepth(path) == 16 else _pil_to_array(im)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as e:
         raise RRLibError(f"{path}: cannot read this image ({type(e).__name__}: {e})") from None
     a = _orient(a if a.ndim == 3 else a[..., None], orientation)
     t = torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1))).float()[None].clamp_(0, 1)
