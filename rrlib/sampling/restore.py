@@ -10,6 +10,7 @@ import torch
 from ..core import RRLibError, as_generator, check_images
 from .samplers import sample_flow, sample_diffusion, sample_eps
 from .rss import RestorationSampling
+from .tiles import maybe_tiled
 
 # %% auto #0
 __all__ = ['SAMPLERS', 'restore_images']
@@ -47,6 +48,7 @@ def restore_images(prior, # any prior of `rrlib.priors` (its codec, scheduler, d
     objective = getattr(prior, 'objective', 'flow')
     if sampler is None and objective not in SAMPLERS: raise RRLibError(f"no sampler for the objective {objective!r}; known: {sorted(SAMPLERS)}")
     sample, codec, g, out = sampler or SAMPLERS[objective], prior.codec, as_generator(generator), []
+    model = maybe_tiled(model)  # latent tiles inside a `rrlib.sampling.tiles.tiling` context
     for i in range(0, len(images), batch_size):
         x = images[i:i + batch_size].to(prior.device, prior.dtype)
         z_lq = codec.encode(x)
