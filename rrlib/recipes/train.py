@@ -7,6 +7,7 @@ Docs: https://rrlib.github.io/rrlib/80_recipes/train.html.md"""
 # %% ../../nbs/80_recipes/00_train.ipynb #9182af36
 from __future__ import annotations
 import argparse, inspect, json, os, sys, time
+from contextlib import nullcontext
 from dataclasses import dataclass, field, fields, asdict, replace
 from pathlib import Path
 import torch, pyiqa
@@ -21,13 +22,14 @@ from ..data.codecs import load_codec
 from ..priors.base import load_prior
 from ..training.objectives import timestep_sampler as make_sampler
 from ..training.trainer import TrainConfig, TrainState, train, two_stage_callbacks, load_best, WeightHashes, tensors_hash
+from ..training.trainer import Callback, TrackerLog
 from ..methods.registry import METHODS, Method, build_method, default_prior, step_loss_for
 from ..evaluation.evaluate import offline_metrics
 
 # %% auto #0
 __all__ = ['RunConfig', 'prior_name', 'method_kwargs', 'load_run_prior', 'run_data', 'is_two_stage', 'two_stage_data',
-           'micro_batch_size', 'RecordedBatches', 'batch_figure', 'loss_figure', 'before_after_figure', 'TrainRun',
-           'run', 'parse_field', 'load_run_config', 'train_main']
+           'micro_batch_size', 'RecordedBatches', 'ValidationImages', 'batch_figure', 'loss_figure',
+           'before_after_figure', 'TrainRun', 'run', 'parse_field', 'load_run_config', 'train_main']
 
 # %% ../../nbs/80_recipes/00_train.ipynb #e422e3e9
 @dataclass
@@ -66,6 +68,8 @@ class RunConfig:
     gradient_checkpointing:bool = False # on the prior's blocks (real scale)
     gradient_accumulation_steps:int = 1 # micro-batches per optimiser step (batch_size counts the crops of one optimiser step over every process)
     ema_decay:float|None = None # EMA of the adapter's weights (e.g. 0.999), used for validation and the saved adapter; None: off
+    log_with:str|None = None # accelerate tracker of the scalars (loss, lr, grad norm, step time) and validation images: 'tensorboard' (output_dir/logs); None: loss.csv only
+    log_images_every:int = 0 # with log_with: steps between logged held-out images, LQ / restored / clean (0: max_steps // 10)
     save_every:int = 250 # checkpoint interval (steps)
     output_dir:str = 'runs/train' # the run folder
 
@@ -160,6 +164,22 @@ class RecordedBatches:
         return b
     def __getattr__(self, name): return getattr(self.batches, name)
 
+# %% ../../nbs/80_recipes/00_train.ipynb #f64f32c2
+class ValidationImages(Callback):
+    "Every `every` optimiser steps (and at the end), restore a fixed held-out batch and log LQ / restored / clean images to the trackers."
+    order = 95
+    def __init__(self, restore, # unwrapped module -> restored images (N, 3, H, W) in [0, 1]
+                 lq:torch.Tensor, hq:torch.Tensor, # the fixed batch: its degraded and clean images
+                 every:int): # optimiser steps between logs
+        self.restore, self.lq, self.hq, self.every = restore, lq, hq, every
+    def after_step(self, loop):
+        st, acc = loop.state, loop.accelerator
+        if not acc.is_main_process or (st.step % self.every and st.step != loop.config.max_steps and not st.stopped): return
+        m = acc.unwrap_model(loop.module); m.eval()
+        with torch.no_grad(), (loop.ema.applied(m) if loop.ema else nullcontext()): x = self.restore(m).float().cpu().clamp(0, 1)
+        for tr in acc.trackers:
+            if hasattr(tr, 'log_images'): tr.log_images({'val/lq': self.lq, 'val/restored': x, 'val/clean': self.hq}, step=st.step)
+
 # %% ../../nbs/80_recipes/00_train.ipynb #0fb8d56e
 def batch_figure(b:dict, # a training batch {'hq', 'lq'}
                  degradation:str):
@@ -222,7 +242,9 @@ def run(cfg:RunConfig) -> TrainRun:
     out = Path(cfg.output_dir); out.mkdir(parents=True, exist_ok=True)
     # DDP (several processes): an adapter may hold parameters that get no gradient in a step (FluxIR on the tiny Flux prior:
     # `se_text.5.*`), which DDP's reducer must be told to look for; a single process is not wrapped and unaffected
-    accelerator = Accelerator(mixed_precision=cfg.mixed_precision, kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=True)])
+    accelerator = Accelerator(mixed_precision=cfg.mixed_precision, kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=True)],
+                              **({'log_with': cfg.log_with, 'project_dir': str(out)} if cfg.log_with else {}))
+    if cfg.log_with: accelerator.init_trackers('logs')
     set_seed(cfg.seed)  # torch's global seed is not fixed at start-up: whatever draws from it (dropout…) is seeded here
     main = accelerator.is_main_process
     if main: atomic_write_text(out / 'config.json', json.dumps(asdict(cfg), indent=1))
@@ -257,12 +279,18 @@ def run(cfg:RunConfig) -> TrainRun:
     callbacks = two_stage_callbacks(stage1_steps, cfg.max_steps, validate, cfg.validate_every or max(1, cfg.max_steps // 10),
                                     cfg.patience) if two_stage else []
     if debug: callbacks = [*callbacks, WeightHashes(debug)]
+    if cfg.log_with:
+        n = min(4, cfg.n_heldout); lq, hq = heldout['lq'][:n], heldout['hq'][:n]
+        restore = lambda mod: m.make_pipeline(mod)(lq, num_inference_steps=cfg.num_inference_steps, generator=cfg.seed,
+                                                  guidance_scale=cfg.guidance_scale, progress=False)
+        callbacks = [*callbacks, TrackerLog(), ValidationImages(restore, lq, hq, cfg.log_images_every or max(1, cfg.max_steps // 10))]
     t0 = time.time()
     state = train(m.adapter, step_loss, TrainConfig(cfg.max_steps, lr=cfg.lr, weight_decay=cfg.weight_decay, seed=cfg.seed,
                                                     save_every=cfg.save_every, log_every=max(1, min(10, cfg.max_steps // 100)),
                                                     gradient_accumulation_steps=cfg.gradient_accumulation_steps, ema_decay=cfg.ema_decay),
                   out, accelerator=accelerator, callbacks=callbacks)
     train_minutes = (time.time() - t0) / 60
+    for tracker in accelerator.trackers: tracker.finish()  # not `end_training`: it ends the process group, still needed below
     import pandas as pd
     accelerator.wait_for_everyone()
     figures['loss'] = loss_figure(pd.read_csv(out / 'loss.csv'), state, stage1_steps if two_stage else None)

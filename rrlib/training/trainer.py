@@ -6,7 +6,7 @@ Docs: https://rrlib.github.io/rrlib/40_training/trainer.html.md"""
 
 # %% ../../nbs/40_training/02_trainer.ipynb #406f0391
 from __future__ import annotations
-import csv, hashlib, io, json, math, os, shutil
+import csv, hashlib, io, json, math, os, shutil, time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +19,7 @@ from ..data.datasets import step_generator
 # %% auto #0
 __all__ = ['TrainState', 'TrainConfig', 'latest_checkpoint', 'save_checkpoint', 'write_loss_log', 'write_logs', 'TrainLoop',
            'Callback', 'cosine_lr', 'two_stage_lr', 'LRSchedule', 'save_best', 'load_best', 'Validation', 'SaveBest',
-           'EarlyStopping', 'two_stage_callbacks', 'EMA', 'tensors_hash', 'WeightHashes', 'train']
+           'EarlyStopping', 'two_stage_callbacks', 'EMA', 'tensors_hash', 'WeightHashes', 'train', 'TrackerLog']
 
 # %% ../../nbs/40_training/02_trainer.ipynb #88c63f4e
 @dataclass
@@ -100,6 +100,7 @@ class TrainLoop:
     state:TrainState # what is checkpointed: step (optimiser steps), histories, best, stopped
     losses:dict = field(default_factory=dict) # the last optimiser step's scalars, averaged over its micro-batches and the processes
     ema:object = None # the `EMA` of the trainable parameters when `config.ema_decay` is set, else None
+    grad_norm:float|None = None # the last optimiser step's gradient norm before clipping (None without clipping)
 
 class Callback:
     "A hook into `train`'s loop; override the hooks you need."
@@ -307,7 +308,7 @@ def train(module:torch.nn.Module, # holds the trainable parameters (requires_gra
             with acc.accumulate(module):
                 out = step_loss(micro, g, module)
                 acc.backward(out['loss'])
-                if cfg.max_grad_norm and acc.sync_gradients: acc.clip_grad_norm_(params, cfg.max_grad_norm)
+                if cfg.max_grad_norm and acc.sync_gradients: loop.grad_norm = float(acc.clip_grad_norm_(params, cfg.max_grad_norm))
                 opt.step(); opt.zero_grad(set_to_none=True)
             outs.append({n: torch.as_tensor(v).detach() for n, v in out.items()})
         state.step += 1
@@ -329,3 +330,13 @@ def train(module:torch.nn.Module, # holds the trainable parameters (requires_gra
     bar.close()
     return state
 
+
+# %% ../../nbs/40_training/02_trainer.ipynb #58d1b4d5
+class TrackerLog(Callback):
+    "Log each optimiser step's losses, `lr`, `grad_norm` and `step_time` to the accelerator's trackers."
+    order = 90
+    def before_step(self, loop:TrainLoop): self.t0 = time.perf_counter()
+    def after_step(self, loop:TrainLoop):
+        vals = {**loop.losses, 'lr': loop.optimizer.param_groups[0]['lr'], 'step_time': time.perf_counter() - self.t0}
+        if loop.grad_norm is not None: vals['grad_norm'] = loop.grad_norm
+        loop.accelerator.log(vals, step=loop.state.step)
