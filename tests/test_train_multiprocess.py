@@ -1,5 +1,6 @@
 """Training across processes (issue 15): `rrlib train` under `accelerate launch` with two CPU processes (DDP on gloo),
-per-rank data, synchronised weights, one run folder, exact resume; gradient accumulation in optimiser steps; the CLI.
+per-rank data, synchronised weights, one run folder (TensorBoard included), exact resume with EMA; gradient accumulation in
+optimiser steps; the CLI.
 
 Two CPU processes come from `ACCELERATE_USE_CPU=1 accelerate launch --multi_gpu --num_processes 2`: accelerate 1.15's
 `--cpu --num_processes 2` starts a single process without mpirun (see `test_cpu_launcher_starts_one_process`)."""
@@ -8,7 +9,8 @@ from pathlib import Path
 import pytest, torch
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = dict(max_steps=4, batch_size=4, crop_size=32, n_heldout=2, num_inference_steps=1, save_every=2, ema_decay=0.9)
+TINY = dict(max_steps=4, batch_size=4, crop_size=32, n_heldout=2, num_inference_steps=1, save_every=2, ema_decay=0.9,
+            log_with='tensorboard', log_images_every=2)
 
 
 def _env(debug=None) -> dict:
@@ -34,7 +36,7 @@ def _launch(config:Path, out:Path, debug:Path, n:int=2, launcher=('--multi_gpu',
 def _jsonl(p:Path) -> list: return [json.loads(l) for l in p.read_text().splitlines()]
 
 
-def _files(d:Path) -> set: return {str(p.relative_to(d)) for p in d.rglob('*') if 'checkpoints' not in p.parts}
+def _files(d:Path) -> set: return {str(p.relative_to(d)) for p in d.rglob('*') if not {'checkpoints', 'logs'} & set(p.relative_to(d).parts)}
 
 
 @pytest.fixture(scope='module')
@@ -80,6 +82,12 @@ def test_one_run_folder(two_process_run, tmp_path):
     cfg = json.loads((run_dir / 'config.json').read_text())
     assert {k: cfg[k] for k in TINY} == TINY and cfg['output_dir'] == str(run_dir)
     assert r.stdout.count('"psnr_restored"') == 1                     # the summary line comes from the main process only
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    events = list((run_dir / 'logs').glob('events.*'))
+    assert len(events) == 1, events                                    # one TensorBoard writer
+    ev = EventAccumulator(str(events[0]), size_guidance={'images': 0}).Reload()
+    assert [e.step for e in ev.Scalars('loss')] == [1, 2, 3, 4] and {'lr', 'grad_norm', 'step_time'} <= set(ev.Tags()['scalars'])
+    assert [e.step for e in ev.Images('val/restored')] == [2, 4] and {'val/lq', 'val/clean'} <= set(ev.Tags()['images'])
     # the same files as a single process in-process, through the CLI's own entry
     from rrlib.recipes.train import train_main
     one = tmp_path / 'one'; (tmp_path / 'tiny.json').write_text(json.dumps({**TINY, 'max_steps': 1, 'save_every': 1}))
@@ -104,7 +112,7 @@ def test_interrupted_two_process_run_resumes_to_the_same_weights(two_process_run
 
 def test_cpu_launcher_starts_one_process(tmp_path):
     "`accelerate launch --cpu --num_processes 2` runs ONE process (accelerate 1.15 spreads CPU processes only through mpirun): rrlib warns."
-    cfg = tmp_path / 'tiny.json'; cfg.write_text(json.dumps({**TINY, 'max_steps': 1, 'save_every': 1, 'ema_decay': None}))
+    cfg = tmp_path / 'tiny.json'; cfg.write_text(json.dumps({**TINY, 'max_steps': 1, 'save_every': 1, 'ema_decay': None, 'log_with': None}))
     r = _launch(cfg, tmp_path / 'run', tmp_path / 'debug', launcher=('--cpu',))
     assert 'starts ONE process' in r.stderr
     assert not (tmp_path / 'debug' / 'weights_rank1.jsonl').exists()
@@ -115,7 +123,7 @@ def test_accumulation_counts_optimiser_steps_in_the_run(tmp_path, monkeypatch):
     "One process, accumulation 2: each optimiser step trains on two micro-batches of batch_size / 2 crops."
     from rrlib.recipes.train import RunConfig, run
     monkeypatch.setenv('RRLIB_TRAIN_DEBUG', str(tmp_path / 'debug'))
-    r = run(RunConfig(**{**TINY, 'max_steps': 2, 'ema_decay': None}, gradient_accumulation_steps=2, output_dir=str(tmp_path / 'run')))
+    r = run(RunConfig(**{**TINY, 'max_steps': 2, 'ema_decay': None, 'log_with': None}, gradient_accumulation_steps=2, output_dir=str(tmp_path / 'run')))
     assert r.state.step == 2 and r.metrics['train_steps'] == 2
     crops = _jsonl(tmp_path / 'debug' / 'crops_rank0.jsonl')
     assert [c['step'] for c in crops] == [0, 1, 2, 3] and all(c['n'] == 2 for c in crops)
@@ -154,3 +162,11 @@ def test_cli_errors_are_one_line(tmp_path):
                        cwd=ROOT, env=_env(), capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     c = json.loads(r.stdout); assert (c['max_steps'], c['lr'], c['alpha']) == (7, 1e-4, 0.5)
+
+
+def test_ddp_config_file(tmp_path):
+    "configs/accelerate/ddp.yaml starts two DDP processes (on CPUs with ACCELERATE_USE_CPU=1) whose weights agree."
+    cfg = tmp_path / 'tiny.json'; cfg.write_text(json.dumps({**TINY, 'max_steps': 1, 'save_every': 1, 'log_with': None}))
+    _launch(cfg, tmp_path / 'run', tmp_path / 'debug', launcher=('--config_file', str(ROOT / 'configs' / 'accelerate' / 'ddp.yaml')))
+    w0, w1 = (_jsonl(tmp_path / 'debug' / f'weights_rank{r}.jsonl') for r in (0, 1))
+    assert w0 == w1 and [x['step'] for x in w0] == [1]
