@@ -20,6 +20,7 @@ for _name, _main, _help in [
     ('metrics', 'rrlib.evaluation.metrics:metrics_main', 'list the metrics and whether their weights are on disk'),
     ('metrics select', 'rrlib.evaluation.iqa_select:select_main', 'keep the best share of a folder by IQA scores (FluxGen selection)'),
     ('eval', 'rrlib.evaluation.evaluate:eval_main', 'score a folder of restorations (resumable), write CSV, Markdown and a figure'),
+    ('train', 'rrlib.recipes.train:train_main', 'train a restoration adapter (the main job) from --config FILE and --set key=value'),
     ('restore', 'rrlib.recipes.restore:restore_main', 'restore a file or a folder of photos with a trained adapter (resumable, tiled, any size)'),
 ]: SUBCOMMANDS.register(_name, _main, help=_help)
 

@@ -8,7 +8,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PKG, NBS = ROOT / 'rrlib', ROOT / 'nbs'
 # the data flow, in order; a module may import from its own stage or an earlier one
 STAGE_OF = {'core': 0, 'io': 0, 'resize': 0, 'degradations': 1, 'data': 2, 'priors': 3, 'training': 4, 'sampling': 5,
-            'methods': 6, 'evaluation': 7, 'recipes': 8, 'cli': 9, '__init__': 9, '_modidx': 9}
+            'methods': 6, 'evaluation': 7, 'recipes': 8, 'cli': 9, '__init__': 9, '__main__': 9, '_modidx': 9}
 
 def module_name(path:Path) -> str:
     parts = list(path.relative_to(PKG.parent).with_suffix('').parts)

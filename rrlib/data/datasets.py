@@ -119,12 +119,13 @@ class PairedCrops:
     photos: dict # source -> list of (1, 3, H, W)
     degrade_fn: callable # (hq, generator) -> (lq, record)
     size: int = 64 # crop side
-    batch_size: int = 16
+    batch_size: int = 16 # crops per batch (of this process, in a multi-process run)
     seed: int = 0
+    stream: int = 0 # the process's rank: each rank draws its own crops (0: the single-process batches)
 
     def batch(self, step:int) -> dict:
         "{'hq', 'lq'} for training step `step`; `lq` has the size of `hq`."
-        return self.sample(self.batch_size, step_generator(self.seed, step))
+        return self.sample(self.batch_size, step_generator(self.seed, step, self.stream))
 
     def sample(self, n:int, generator:torch.Generator) -> dict:
         "{'hq', 'lq'}: `n` fresh pairs drawn with `generator`."
@@ -176,6 +177,7 @@ class MixedBatches:
     start_step: int = 0 # the first step of stage 2
     ramp_steps: int = 0 # grow the real share linearly from 0 over this many steps (0: at once)
     seed: int = 0
+    rank: int = 0 # the process's rank: each rank draws its own stage-2 batches (give `synthetic` the same as its `stream`)
 
     def fraction(self, step:int) -> float:
         "The expected real share of batch `step`."
@@ -186,7 +188,7 @@ class MixedBatches:
         "{'hq', 'lq', 'real'} for step `step`."
         if step < self.start_step:
             b = self.synthetic.batch(step); return {**b, 'real': torch.zeros(len(b['hq']), dtype=torch.bool)}
-        g = step_generator(self.seed, step, stream=1)
+        g = step_generator(self.seed, step, stream=1 if not self.rank else f'1.{self.rank}')
         x = self.fraction(step) * self.batch_size
         n_real = int(x) + int(torch.rand(1, generator=g).item() < x - int(x))
         parts = [p for p in (self.real.sample(n_real, g) if n_real else None,

@@ -6,12 +6,13 @@ Docs: https://rrlib.github.io/rrlib/80_recipes/train.html.md"""
 
 # %% ../../nbs/80_recipes/00_train.ipynb #9182af36
 from __future__ import annotations
-import inspect, json, time
+import argparse, inspect, json, os, sys, time
+from contextlib import nullcontext
 from dataclasses import dataclass, field, fields, asdict, replace
 from pathlib import Path
 import torch, pyiqa
-from accelerate import Accelerator
-from accelerate.utils import set_seed
+from accelerate import Accelerator, PartialState
+from accelerate.utils import set_seed, DistributedDataParallelKwargs
 from ..core import RRLibError, atomic_write_text, as_generator, resolve
 from ..io import load_folder
 from ..degradations import degrade
@@ -20,13 +21,15 @@ from ..data.datasets import MixedBatches, split_real_standin, real_standin_pairs
 from ..data.codecs import load_codec
 from ..priors.base import load_prior
 from ..training.objectives import timestep_sampler as make_sampler
-from ..training.trainer import TrainConfig, TrainState, train, two_stage_callbacks, load_best
+from ..training.trainer import TrainConfig, TrainState, train, two_stage_callbacks, load_best, WeightHashes, tensors_hash
+from ..training.trainer import Callback, TrackerLog
 from ..methods.registry import METHODS, Method, build_method, default_prior, step_loss_for
 from ..evaluation.evaluate import offline_metrics
 
 # %% auto #0
 __all__ = ['RunConfig', 'prior_name', 'method_kwargs', 'load_run_prior', 'run_data', 'is_two_stage', 'two_stage_data',
-           'batch_figure', 'loss_figure', 'before_after_figure', 'TrainRun', 'run']
+           'micro_batch_size', 'RecordedBatches', 'ValidationImages', 'batch_figure', 'loss_figure',
+           'before_after_figure', 'TrainRun', 'run', 'parse_field', 'load_run_config', 'train_main']
 
 # %% ../../nbs/80_recipes/00_train.ipynb #e422e3e9
 @dataclass
@@ -63,6 +66,10 @@ class RunConfig:
     seed:int = 0
     mixed_precision:str = 'no' # 'no', 'bf16', 'fp16' (accelerate)
     gradient_checkpointing:bool = False # on the prior's blocks (real scale)
+    gradient_accumulation_steps:int = 1 # micro-batches per optimiser step (batch_size counts the crops of one optimiser step over every process)
+    ema_decay:float|None = None # EMA of the adapter's weights (e.g. 0.999), used for validation and the saved adapter; None: off
+    log_with:str|None = None # accelerate tracker of the scalars (loss, lr, grad norm, step time) and validation images: 'tensorboard' (output_dir/logs); None: loss.csv only
+    log_images_every:int = 0 # with log_with: steps between logged held-out images, LQ / restored / clean (0: max_steps // 10)
     save_every:int = 250 # checkpoint interval (steps)
     output_dir:str = 'runs/train' # the run folder
 
@@ -112,15 +119,19 @@ def is_two_stage(cfg:RunConfig, m:Method) -> bool:
     "Whether the run follows the two-stage recipe: `cfg.recipe`, or the method's own for 'auto'."
     return (m.info.get('recipe', 'one-stage') if cfg.recipe == 'auto' else cfg.recipe) == 'two-stage'
 
-def two_stage_data(cfg:RunConfig, m:Method, photos:dict, degrade_fn, stage1_steps:int) -> tuple:
+def two_stage_data(cfg:RunConfig, m:Method, photos:dict, degrade_fn, stage1_steps:int,
+                   batch_size:int|None=None, # crops per micro-batch of this process (default `cfg.batch_size`)
+                   rank:int=0, # this process's rank: its own crops
+                  ) -> tuple:
     "(mixed batches, validate(module, step) -> PSNR on the real stand-in, a description) of the two-stage recipe."
+    bs = batch_size or cfg.batch_size
     syn_names, real_names = split_real_standin(sorted(photos))
     real_degrade = lambda hq, g: degrade(hq, cfg.real_degradation, g)
     real_photos = {k: photos[k] for k in real_names}
-    real_pairs = real_standin_pairs(real_degrade, real_photos, n=cfg.n_real_pairs, size=cfg.crop_size, batch_size=cfg.batch_size)
+    real_pairs = real_standin_pairs(real_degrade, real_photos, n=cfg.n_real_pairs, size=cfg.crop_size, batch_size=bs)
     val = real_standin_pairs(real_degrade, real_photos, n=cfg.n_val, size=cfg.crop_size, seed=8765)
-    synthetic = PairedCrops({k: photos[k] for k in syn_names}, degrade_fn, size=cfg.crop_size, batch_size=cfg.batch_size, seed=cfg.seed)
-    batches = MixedBatches(synthetic, real_pairs, cfg.batch_size, cfg.real_fraction, start_step=stage1_steps, seed=cfg.seed)
+    synthetic = PairedCrops({k: photos[k] for k in syn_names}, degrade_fn, size=cfg.crop_size, batch_size=bs, seed=cfg.seed, stream=rank)
+    batches = MixedBatches(synthetic, real_pairs, bs, cfg.real_fraction, start_step=stage1_steps, seed=cfg.seed, rank=rank)
     val_psnr = pyiqa.create_metric('psnr', test_y_channel=True, color_space='ycbcr', device='cpu')
     def validate(module, step):
         x = m.make_pipeline(module)(val.lq, num_inference_steps=cfg.val_inference_steps, generator=cfg.seed,
@@ -129,6 +140,45 @@ def two_stage_data(cfg:RunConfig, m:Method, photos:dict, degrade_fn, stage1_step
     about = (f"two-stage: steps 0-{stage1_steps - 1} synthetic ({sorted(syn_names)}), constant lr; steps {stage1_steps}-{cfg.max_steps - 1} "
              f"real : synthetic = {cfg.real_fraction:g} : {1 - cfg.real_fraction:g}, cosine lr\nreal STAND-IN sources (degraded by {cfg.real_degradation}): {real_names}")
     return batches, validate, about
+
+# %% ../../nbs/80_recipes/00_train.ipynb #2c66d5bb
+def micro_batch_size(cfg:RunConfig, num_processes:int=1) -> int:
+    "Crops per micro-batch of one process: `batch_size` split over the processes and the accumulated micro-batches."
+    parts = num_processes * cfg.gradient_accumulation_steps
+    if cfg.gradient_accumulation_steps < 1 or cfg.batch_size % parts:
+        raise RRLibError(f"batch_size {cfg.batch_size} does not split into {num_processes} process(es) × "
+                         f"{cfg.gradient_accumulation_steps} micro-batch(es)")
+    return cfg.batch_size // parts
+
+class RecordedBatches:
+    "Batches of `batches`, each one's hash appended to `folder/crops_rank{rank}.jsonl` as it is drawn (debugging)."
+    def __init__(self, batches, # anything with `.batch(step)`
+                 folder:str|Path, # where the per-rank files go
+                 rank:int=0): # this process's rank
+        self.batches, self.path = batches, Path(folder) / f'crops_rank{rank}.jsonl'
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def batch(self, step:int) -> dict:
+        "The wrapped batch of `step`, recorded as {'step', 'n', 'hq'}."
+        b = self.batches.batch(step)
+        with open(self.path, 'a') as f: f.write(json.dumps({'step': step, 'n': len(b['hq']), 'hq': tensors_hash([b['hq']])}) + '\n')
+        return b
+    def __getattr__(self, name): return getattr(self.batches, name)
+
+# %% ../../nbs/80_recipes/00_train.ipynb #f64f32c2
+class ValidationImages(Callback):
+    "Every `every` optimiser steps (and at the end), restore a fixed held-out batch and log LQ / restored / clean images to the trackers."
+    order = 95
+    def __init__(self, restore, # unwrapped module -> restored images (N, 3, H, W) in [0, 1]
+                 lq:torch.Tensor, hq:torch.Tensor, # the fixed batch: its degraded and clean images
+                 every:int): # optimiser steps between logs
+        self.restore, self.lq, self.hq, self.every = restore, lq, hq, every
+    def after_step(self, loop):
+        st, acc = loop.state, loop.accelerator
+        if not acc.is_main_process or (st.step % self.every and st.step != loop.config.max_steps and not st.stopped): return
+        m = acc.unwrap_model(loop.module); m.eval()
+        with torch.no_grad(), (loop.ema.applied(m) if loop.ema else nullcontext()): x = self.restore(m).float().cpu().clamp(0, 1)
+        for tr in acc.trackers:
+            if hasattr(tr, 'log_images'): tr.log_images({'val/lq': self.lq, 'val/restored': x, 'val/clean': self.hq}, step=st.step)
 
 # %% ../../nbs/80_recipes/00_train.ipynb #0fb8d56e
 def batch_figure(b:dict, # a training batch {'hq', 'lq'}
@@ -190,7 +240,11 @@ def run(cfg:RunConfig) -> TrainRun:
     "The main job: data, prior, method, training, held-out scoring and the run folder, from one config."
     t_start = time.time()
     out = Path(cfg.output_dir); out.mkdir(parents=True, exist_ok=True)
-    accelerator = Accelerator(mixed_precision=cfg.mixed_precision)
+    # DDP (several processes): an adapter may hold parameters that get no gradient in a step (FluxIR on the tiny Flux prior:
+    # `se_text.5.*`), which DDP's reducer must be told to look for; a single process is not wrapped and unaffected
+    accelerator = Accelerator(mixed_precision=cfg.mixed_precision, kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=True)],
+                              **({'log_with': cfg.log_with, 'project_dir': str(out)} if cfg.log_with else {}))
+    if cfg.log_with: accelerator.init_trackers('logs')
     set_seed(cfg.seed)  # torch's global seed is not fixed at start-up: whatever draws from it (dropout…) is seeded here
     main = accelerator.is_main_process
     if main: atomic_write_text(out / 'config.json', json.dumps(asdict(cfg), indent=1))
@@ -204,12 +258,14 @@ def run(cfg:RunConfig) -> TrainRun:
     # data
     degrade_fn = lambda hq, g: degrade(hq, cfg.degradation, g)
     photos, held_names, heldout = run_data(cfg, degrade_fn)
-    batches = PairedCrops(photos, degrade_fn, size=cfg.crop_size, batch_size=cfg.batch_size, seed=cfg.seed)
+    micro = micro_batch_size(cfg, accelerator.num_processes)
+    rank = accelerator.process_index
+    batches = PairedCrops(photos, degrade_fn, size=cfg.crop_size, batch_size=micro, seed=cfg.seed, stream=rank)
     print(f"training sources: {sorted(photos)}\nheld-out sources: {held_names}")
     two_stage = is_two_stage(cfg, m)
     stage1_steps = int(cfg.stage1_fraction * cfg.max_steps) if two_stage else 0
     if two_stage:
-        batches, validate, about = two_stage_data(cfg, m, photos, degrade_fn, stage1_steps); print(about)
+        batches, validate, about = two_stage_data(cfg, m, photos, degrade_fn, stage1_steps, micro, rank); print(about)
     figures = {'batch': batch_figure(batches.batch(0), cfg.degradation)}
     # training
     cfg = replace(cfg, timestep_sampler=cfg.timestep_sampler or m.train_defaults.get('timestep_sampler', 'clamped_uniform'),
@@ -217,14 +273,24 @@ def run(cfg:RunConfig) -> TrainRun:
     if main: atomic_write_text(out / 'config.json', json.dumps(asdict(cfg), indent=1))
     sample_t = make_sampler(cfg.timestep_sampler, **({'eps': cfg.timestep_eps} if cfg.timestep_sampler == 'clamped_uniform' else {}))
     if m.prepare: m.prepare(batches, out, accelerator)  # method-specific preparation (DreamClear: its reference restorer)
+    debug = os.environ.get('RRLIB_TRAIN_DEBUG')  # a folder: per-rank crop and weight hashes (tests of multi-process runs)
+    if debug: batches = RecordedBatches(batches, debug, rank)
     step_loss = step_loss_for(m, prior, batches, sample_t, alpha=cfg.alpha)  # the method's own, or rectified flow / DDPM ε by m.objective
     callbacks = two_stage_callbacks(stage1_steps, cfg.max_steps, validate, cfg.validate_every or max(1, cfg.max_steps // 10),
                                     cfg.patience) if two_stage else []
+    if debug: callbacks = [*callbacks, WeightHashes(debug)]
+    if cfg.log_with:
+        n = min(4, cfg.n_heldout); lq, hq = heldout['lq'][:n], heldout['hq'][:n]
+        restore = lambda mod: m.make_pipeline(mod)(lq, num_inference_steps=cfg.num_inference_steps, generator=cfg.seed,
+                                                  guidance_scale=cfg.guidance_scale, progress=False)
+        callbacks = [*callbacks, TrackerLog(), ValidationImages(restore, lq, hq, cfg.log_images_every or max(1, cfg.max_steps // 10))]
     t0 = time.time()
     state = train(m.adapter, step_loss, TrainConfig(cfg.max_steps, lr=cfg.lr, weight_decay=cfg.weight_decay, seed=cfg.seed,
-                                                    save_every=cfg.save_every, log_every=max(1, min(10, cfg.max_steps // 100))),
+                                                    save_every=cfg.save_every, log_every=max(1, min(10, cfg.max_steps // 100)),
+                                                    gradient_accumulation_steps=cfg.gradient_accumulation_steps, ema_decay=cfg.ema_decay),
                   out, accelerator=accelerator, callbacks=callbacks)
     train_minutes = (time.time() - t0) / 60
+    for tracker in accelerator.trackers: tracker.finish()  # not `end_training`: it ends the process group, still needed below
     import pandas as pd
     accelerator.wait_for_everyone()
     figures['loss'] = loss_figure(pd.read_csv(out / 'loss.csv'), state, stage1_steps if two_stage else None)
@@ -252,3 +318,84 @@ def run(cfg:RunConfig) -> TrainRun:
                'conventions': 'psnr_*/ssim_*: pyiqa on Y of YCbCr (BT.601), no border crop; psnr_rgb_*: RGB; proxy/*: offline judge, not the VLM'}
     if main: atomic_write_text(out / 'metrics.json', json.dumps(metrics, indent=1))
     return TrainRun(cfg, out, m, state, heldout, restored, scores, metrics, figures)
+
+# %% ../../nbs/80_recipes/00_train.ipynb #482def32
+def _kinds(f) -> list[str]: return [t.strip() for t in str(f.type).split('|')]
+
+def parse_field(name:str, # a RunConfig field
+                text:str, # its value as typed on the command line
+               ):
+    "The value of `--set name=text`, typed by the field (`None`/`null` where the field allows it, a dict as YAML/JSON)."
+    f = _run_field(name); kinds = _kinds(f)
+    if 'None' in kinds and text.strip().lower() in ('none', 'null', '~'): return None
+    for k in kinds:
+        try:
+            if k == 'str': return text
+            if k == 'bool' and text.lower() in ('true', 'false', '1', '0', 'yes', 'no'): return text.lower() in ('true', '1', 'yes')
+            if k == 'int': return int(text)
+            if k == 'float': return float(text)
+            if k == 'dict' and isinstance(v := _load_text(text), dict): return v
+        except ValueError: pass
+    raise RRLibError(f"{name}={text!r}: expected {f.type}")
+
+def _load_text(text:str):
+    try: import yaml
+    except ImportError: return json.loads(text)
+    return yaml.safe_load(text)
+
+def _run_field(name:str):
+    fs = {f.name: f for f in fields(RunConfig)}
+    if name not in fs: raise RRLibError(f"unknown RunConfig field {name!r}; valid: {', '.join(fs)}")
+    return fs[name]
+
+def _typed(name:str, v):
+    "A value read from a config file, checked (and coerced: int → float, YAML's unparsed '1e-3' → 1e-3) against the field."
+    kinds = _kinds(_run_field(name))
+    if v is None and 'None' in kinds: return v
+    if isinstance(v, str) and 'str' not in kinds: return parse_field(name, v)
+    for k, t in (('str', str), ('bool', bool), ('dict', dict)):
+        if k in kinds and isinstance(v, t): return v
+    if not isinstance(v, bool) and isinstance(v, int) and ('int' in kinds or 'float' in kinds): return v if 'int' in kinds else float(v)
+    if isinstance(v, float) and 'float' in kinds: return v
+    raise RRLibError(f"{name}: {v!r} is not a {_run_field(name).type}")
+
+def load_run_config(config:str|Path|None=None, # a YAML or JSON file of RunConfig fields
+                    sets:list[str]=(), # 'key=value' overrides, applied after the file
+                   ) -> RunConfig:
+    "The `RunConfig` of a config file and `key=value` overrides; other fields keep their defaults."
+    values = {}
+    if config is not None:
+        p = Path(config)
+        if not p.is_file(): raise RRLibError(f"no config file {p}")
+        d = json.loads(p.read_text()) if p.suffix == '.json' else _load_text(p.read_text())
+        if not isinstance(d, dict): raise RRLibError(f"{p}: expected a mapping of RunConfig fields, got {type(d).__name__}")
+        values.update({k: _typed(k, v) for k, v in d.items()})
+    for s in sets:
+        k, eq, v = s.partition('=')
+        if not eq: raise RRLibError(f"--set {s!r}: expected key=value")
+        values[k.strip()] = parse_field(k.strip(), v)
+    return RunConfig(**values)
+
+def _one_cpu_process_of_many() -> bool:
+    "accelerate's simple launcher asked for several CPU processes (it sets MASTER_ADDR) but started one (no WORLD_SIZE, no MPI)."
+    env = os.environ
+    return (env.get('ACCELERATE_USE_CPU', '').lower() in ('true', '1') and 'MASTER_ADDR' in env
+            and not any(k in env for k in ('WORLD_SIZE', 'PMI_SIZE', 'OMPI_COMM_WORLD_SIZE', 'MV2_COMM_WORLD_SIZE')))
+
+def train_main(argv:list[str]|None=None) -> int:
+    "`rrlib train`: run the main job (`run`) from a config file and `--set` overrides."
+    ap = argparse.ArgumentParser(prog='rrlib train', description='Train a restoration adapter: the main job of nbs/train.ipynb.')
+    ap.add_argument('--config', help='YAML or JSON file of RunConfig fields')
+    ap.add_argument('--set', dest='sets', action='append', default=[], metavar='KEY=VALUE', help='set one field (repeatable)')
+    ap.add_argument('--print-config', action='store_true', help='print the config as JSON and stop')
+    a = ap.parse_args(argv)
+    cfg = load_run_config(a.config, a.sets)
+    if a.print_config: print(json.dumps(asdict(cfg), indent=1)); return 0
+    if _one_cpu_process_of_many():
+        print("rrlib train: warning: `accelerate launch --cpu --num_processes N` starts ONE process (accelerate's CPU launcher "
+              "needs mpirun); for N local CPU processes: ACCELERATE_USE_CPU=1 accelerate launch --multi_gpu --num_processes N …",
+              file=sys.stderr)
+    r = run(cfg)
+    if PartialState().is_main_process:
+        print(json.dumps({k: r.metrics[k] for k in ('psnr_lq', 'psnr_restored', 'train_steps', 'train_minutes')}))
+    return 0

@@ -6,7 +6,8 @@ Docs: https://rrlib.github.io/rrlib/40_training/trainer.html.md"""
 
 # %% ../../nbs/40_training/02_trainer.ipynb #406f0391
 from __future__ import annotations
-import csv, io, json, math, os, shutil
+import csv, hashlib, io, json, math, os, shutil, time
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch
@@ -18,7 +19,7 @@ from ..data.datasets import step_generator
 # %% auto #0
 __all__ = ['TrainState', 'TrainConfig', 'latest_checkpoint', 'save_checkpoint', 'write_loss_log', 'write_logs', 'TrainLoop',
            'Callback', 'cosine_lr', 'two_stage_lr', 'LRSchedule', 'save_best', 'load_best', 'Validation', 'SaveBest',
-           'EarlyStopping', 'two_stage_callbacks', 'train']
+           'EarlyStopping', 'two_stage_callbacks', 'EMA', 'tensors_hash', 'WeightHashes', 'train', 'TrackerLog']
 
 # %% ../../nbs/40_training/02_trainer.ipynb #88c63f4e
 @dataclass
@@ -53,6 +54,7 @@ class TrainConfig:
     keep:int=2 # complete checkpoints kept
     resume:bool=True # continue from the newest checkpoint in the output folder
     progress:bool=True # a progress bar (main process only)
+    ema_decay:float|None=None # keep an EMA of the trainable parameters with this decay (e.g. 0.999); None or 0: off
 
 
 # %% ../../nbs/40_training/02_trainer.ipynb #1ebc7c25
@@ -96,7 +98,9 @@ class TrainLoop:
     config:TrainConfig # the run's settings
     output_dir:Path # the run folder
     state:TrainState # what is checkpointed: step (optimiser steps), histories, best, stopped
-    losses:dict = field(default_factory=dict) # the last optimiser step's scalars, averaged over its micro-batches
+    losses:dict = field(default_factory=dict) # the last optimiser step's scalars, averaged over its micro-batches and the processes
+    ema:object = None # the `EMA` of the trainable parameters when `config.ema_decay` is set, else None
+    grad_norm:float|None = None # the last optimiser step's gradient norm before clipping (None without clipping)
 
 class Callback:
     "A hook into `train`'s loop; override the hooks you need."
@@ -161,7 +165,7 @@ def load_best(module:torch.nn.Module, output_dir:str|Path) -> bool:
     return True
 
 class Validation(Callback):
-    "Every `every` optimiser steps: score the unwrapped module, record it, and keep the best in the state."
+    "Every `every` optimiser steps: score the unwrapped module (holding the EMA weights when on), record it, and keep the best in the state."
     def __init__(self, validate, # (unwrapped module, step) -> metric
                  every:int, # optimiser steps between validations (0: never)
                  mode:str='max', # 'max' (PSNR, FS…) or 'min' (a loss)
@@ -171,19 +175,21 @@ class Validation(Callback):
     def after_step(self, loop:TrainLoop):
         st = loop.state
         if not self.every or st.step % self.every: return
-        loop.module.eval()
-        with torch.no_grad(): metric = float(self.validate(loop.accelerator.unwrap_model(loop.module), st.step))
+        loop.module.eval(); m = loop.accelerator.unwrap_model(loop.module)
+        with torch.no_grad(), (loop.ema.applied(m) if loop.ema else nullcontext()): metric = float(self.validate(m, st.step))
         st.validation.append({'step': st.step, 'metric': metric})
         if _better(metric, st.best, self.mode, self.min_delta): st.best = {'step': st.step, 'metric': metric}
 
 def _validated_now(st:TrainState) -> bool: return bool(st.validation) and st.validation[-1]['step'] == st.step
 
 class SaveBest(Callback):
-    "When a validation improved on the best, write the trainable weights to `best/model.safetensors`."
+    "When a validation improved on the best, write the trainable weights (the EMA's when on) to `best/model.safetensors`."
     order = 10
     def after_step(self, loop:TrainLoop):
         st = loop.state
-        if _validated_now(st) and st.best['step'] == st.step: save_best(loop.accelerator, loop.module, loop.output_dir)
+        if not (_validated_now(st) and st.best['step'] == st.step): return
+        with loop.ema.applied(loop.accelerator.unwrap_model(loop.module)) if loop.ema else nullcontext():
+            save_best(loop.accelerator, loop.module, loop.output_dir)
 
 class EarlyStopping(Callback):
     "Stop after `patience` validations without an improvement, counting only those after `start`."
@@ -209,6 +215,64 @@ def two_stage_callbacks(stage1_steps:int, # optimiser steps at the constant rate
     return cbs + ([EarlyStopping(patience, start=stage1_steps)] if patience is not None else [])
 
 
+# %% ../../nbs/40_training/02_trainer.ipynb #3f321624
+class EMA:
+    "An exponential moving average of a module's trainable parameters (float32), checkpointed with the run."
+    def __init__(self, module:torch.nn.Module, # its parameters with requires_grad are averaged (names as unwrapped)
+                 decay:float, # ema ← decay · ema + (1 − decay) · θ after every optimiser step
+                ):
+        if not 0 < decay < 1: raise RRLibError(f"ema_decay must lie in (0, 1), not {decay}")
+        self.decay, self.updates = float(decay), 0
+        self.shadow = {n: p.detach().float().clone() for n, p in module.named_parameters() if p.requires_grad}
+
+    def _pairs(self, module): return [(self.shadow[n], p) for n, p in module.named_parameters() if n in self.shadow]
+
+    @torch.no_grad()
+    def update(self, module:torch.nn.Module): # the unwrapped module
+        "Move the average towards the module's current weights."
+        for s, p in self._pairs(module): s.lerp_(p.detach().float(), 1 - self.decay)
+        self.updates += 1
+
+    @torch.no_grad()
+    def copy_to(self, module:torch.nn.Module): # the unwrapped module
+        "Load the averaged weights into `module`."
+        for s, p in self._pairs(module): p.copy_(s.to(p.dtype))
+
+    @contextmanager
+    def applied(self, module:torch.nn.Module): # the unwrapped module
+        "Hold the averaged weights inside the `with` block, the trained ones again after it."
+        saved = [p.detach().clone() for _, p in self._pairs(module)]
+        self.copy_to(module)
+        try: yield module
+        finally:
+            with torch.no_grad():
+                for (_, p), x in zip(self._pairs(module), saved): p.copy_(x)
+
+    def state_dict(self) -> dict: return {'decay': self.decay, 'updates': self.updates, 'shadow': self.shadow}
+    def load_state_dict(self, d:dict):
+        "Restore from a checkpoint (`accelerate`'s `load_state`)."
+        self.decay, self.updates = float(d['decay']), int(d['updates'])
+        for n, v in d['shadow'].items(): self.shadow[n].copy_(v)
+
+# %% ../../nbs/40_training/02_trainer.ipynb #4c774318
+def tensors_hash(tensors) -> str:
+    "SHA-1 of the bytes of `tensors`, in order (float32 on the CPU)."
+    h = hashlib.sha1()
+    for t in tensors: h.update(t.detach().float().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+class WeightHashes(Callback):
+    "After every optimiser step, append {'step', 'weights'(, 'ema')} hashes of this rank to `folder/weights_rank{r}.jsonl`."
+    order = 100
+    def __init__(self, folder:str|Path): # where the per-rank files go
+        self.folder = Path(folder)
+    def after_step(self, loop:TrainLoop):
+        m = loop.accelerator.unwrap_model(loop.module)
+        row = {'step': loop.state.step, 'weights': tensors_hash(p for p in m.parameters() if p.requires_grad)}
+        if loop.ema: row['ema'] = tensors_hash(loop.ema.shadow.values())
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with open(self.folder / f'weights_rank{loop.accelerator.process_index}.jsonl', 'a') as f: f.write(json.dumps(row) + '\n')
+
 # %% ../../nbs/40_training/02_trainer.ipynb #a0db7802
 def train(module:torch.nn.Module, # holds the trainable parameters (requires_grad=True)
           step_loss, # (micro-batch, generator, prepared module) -> {'loss': tensor, ...}
@@ -217,7 +281,7 @@ def train(module:torch.nn.Module, # holds the trainable parameters (requires_gra
           accelerator:Accelerator|None=None, # give one for mixed precision / multi-GPU; default: a plain one
           callbacks:list=(), # `Callback`s: `LRSchedule`, `Validation`, `SaveBest`, `EarlyStopping` (`two_stage_callbacks`)
          ) -> TrainState:
-    "Train `module` on `step_loss` with AdamW for `config.max_steps` optimiser steps; checkpoint, resume and log; callbacks schedule, validate and stop."
+    "Train `module` on `step_loss` with AdamW for `config.max_steps` optimiser steps; checkpoint, resume and log; callbacks schedule, validate and stop. With `config.ema_decay` the module ends holding the EMA weights."
     cfg, k = config, config.gradient_accumulation_steps
     acc = accelerator or Accelerator(gradient_accumulation_steps=k)
     if acc.gradient_accumulation_steps not in (1, k):
@@ -227,10 +291,12 @@ def train(module:torch.nn.Module, # holds the trainable parameters (requires_gra
     params = [p for p in module.parameters() if p.requires_grad]
     if not params: raise RRLibError("the module has no trainable parameters: check the freezing plan")
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay, betas=cfg.betas)
+    ema = EMA(module, cfg.ema_decay) if cfg.ema_decay else None
     module, opt = acc.prepare(module, opt)
     state = TrainState(); acc.register_for_checkpointing(state)
+    if ema is not None: acc.register_for_checkpointing(ema)  # after the state: runs without EMA keep their checkpoint layout
     if cfg.resume and (ck := latest_checkpoint(output_dir)) is not None: acc.load_state(str(ck))
-    loop, cbs = TrainLoop(acc, module, opt, cfg, output_dir, state), sorted(callbacks, key=lambda c: c.order)
+    loop, cbs = TrainLoop(acc, module, opt, cfg, output_dir, state, ema=ema), sorted(callbacks, key=lambda c: c.order)
     for cb in cbs: cb.before_fit(loop)
     bar = tqdm(total=cfg.max_steps, initial=state.step, disable=not (cfg.progress and acc.is_local_main_process), desc='train')
     while state.step < cfg.max_steps and not state.stopped:
@@ -242,11 +308,15 @@ def train(module:torch.nn.Module, # holds the trainable parameters (requires_gra
             with acc.accumulate(module):
                 out = step_loss(micro, g, module)
                 acc.backward(out['loss'])
-                if cfg.max_grad_norm and acc.sync_gradients: acc.clip_grad_norm_(params, cfg.max_grad_norm)
+                if cfg.max_grad_norm and acc.sync_gradients: loop.grad_norm = float(acc.clip_grad_norm_(params, cfg.max_grad_norm))
                 opt.step(); opt.zero_grad(set_to_none=True)
             outs.append({n: torch.as_tensor(v).detach() for n, v in out.items()})
         state.step += 1
+        if ema is not None: ema.update(acc.unwrap_model(module))
         loop.losses = {n: sum(float(o[n]) for o in outs) / len(outs) for n in outs[-1]}
+        if acc.num_processes > 1:  # the mean over the processes (every rank logs the same numbers)
+            mean = acc.reduce(torch.tensor(list(loop.losses.values()), dtype=torch.float64, device=acc.device), 'mean')
+            loop.losses = dict(zip(loop.losses, mean.tolist()))
         for cb in cbs: cb.after_step(loop)
         if state.step % cfg.log_every == 0 or state.step == cfg.max_steps or state.stopped:
             state.history.append({'step': state.step, **loop.losses, **{c: v for cb in cbs for c, v in cb.log(loop).items()}})
@@ -255,7 +325,18 @@ def train(module:torch.nn.Module, # holds the trainable parameters (requires_gra
         if state.step % cfg.save_every == 0 or state.step == cfg.max_steps or state.stopped:
             save_checkpoint(acc, output_dir, state.step, cfg.keep)
             if acc.is_main_process: write_logs(state, output_dir)
+    if ema is not None: ema.copy_to(acc.unwrap_model(module))  # the run's result is the average (checkpoints keep both)
     for cb in cbs: cb.after_fit(loop)
     bar.close()
     return state
 
+
+# %% ../../nbs/40_training/02_trainer.ipynb #58d1b4d5
+class TrackerLog(Callback):
+    "Log each optimiser step's losses, `lr`, `grad_norm` and `step_time` to the accelerator's trackers."
+    order = 90
+    def before_step(self, loop:TrainLoop): self.t0 = time.perf_counter()
+    def after_step(self, loop:TrainLoop):
+        vals = {**loop.losses, 'lr': loop.optimizer.param_groups[0]['lr'], 'step_time': time.perf_counter() - self.t0}
+        if loop.grad_norm is not None: vals['grad_norm'] = loop.grad_norm
+        loop.accelerator.log(vals, step=loop.state.step)
