@@ -14,7 +14,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from .core import RRLibError, atomic_path, check_images
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'load_image', 'list_images', 'load_folder', 'to_uint8', 'save_image']
+__all__ = ['IMAGE_EXTS', 'read_image', 'load_image', 'list_images', 'load_folder', 'to_uint8', 'save_image']
 
 # %% ../nbs/00_foundations/01_io.ipynb #c668b28e
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.webp', '.bmp', '.tif', '.tiff')
@@ -60,20 +60,26 @@ def _to_rgb(a:np.ndarray, background:float) -> np.ndarray:
     return np.repeat(a, 3, axis=-1) if a.shape[-1] == 1 else a
 
 # %% ../nbs/00_foundations/01_io.ipynb #674991e3
-def load_image(path:str|Path, # an image file
-               background:float=1.0, # gray level that transparent pixels are composited over
-              ) -> torch.Tensor:
-    "Read `path` as a float RGB tensor of shape (1, 3, H, W) in [0, 1]."
+def read_image(path:str|Path, # an image file
+              ) -> tuple[np.ndarray, dict]:
+    "(H, W, C) float64 in [0, 1], upright, C = 1-4 as stored, and {'bits': 8 | 16, 'icc': the ICC profile or None}."
     path = Path(path)
     if not path.is_file(): raise RRLibError(f"{path}: no such image file")
     try:
         with Image.open(path) as im:
             im.load()
-            orientation = im.getexif().get(0x0112, 1)
-            a = _read_png16(path) if _png_bitdepth(path) == 16 else _pil_to_array(im)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+            orientation, icc, sixteen = im.getexif().get(0x0112, 1), im.info.get('icc_profile'), im.mode.startswith('I;16')
+            png16 = _png_bitdepth(path) == 16
+            a = _read_png16(path) if png16 else _pil_to_array(im)
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as e:
         raise RRLibError(f"{path}: cannot read this image ({type(e).__name__}: {e})") from None
-    a = _to_rgb(_orient(a if a.ndim == 3 else a[..., None], orientation), background)
+    return _orient(a if a.ndim == 3 else a[..., None], orientation), {'bits': 16 if png16 or sixteen else 8, 'icc': icc}
+
+def load_image(path:str|Path, # an image file
+               background:float=1.0, # gray level that transparent pixels are composited over
+              ) -> torch.Tensor:
+    "Read `path` as a float RGB tensor of shape (1, 3, H, W) in [0, 1]."
+    a = _to_rgb(read_image(path)[0], background)
     return torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1))).float()[None].clamp_(0, 1)
 
 # %% ../nbs/00_foundations/01_io.ipynb #aa2ee726

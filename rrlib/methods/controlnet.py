@@ -17,8 +17,8 @@ from ..sampling.restore import restore_images
 from .registry import METHODS, Method, param_report, denoiser_param_count
 
 # %% auto #0
-__all__ = ['controlnet_from_denoiser', 'controlnet_predict', 'ControlNetRestorationPipeline', 'build_controlnet', 'param_counts',
-           'controlnet_params']
+__all__ = ['controlnet_from_denoiser', 'controlnet_predict', 'ControlNetRestorationPipeline', 'build_controlnet',
+           'controlnet_param_counts', 'controlnet_params']
 
 # %% ../../nbs/60_methods/03_controlnet.ipynb #a6abb76d
 class _ConfigCopy:
@@ -106,7 +106,7 @@ def build_controlnet(prior, # a FluxPrior, SD3Prior or SDXLPrior
                   train_defaults={'alpha': 0.0, 'timestep_sampler': sampler})
 
 # %% ../../nbs/60_methods/03_controlnet.ipynb #29cd7fc3
-def param_counts(config:dict, args=None) -> dict:
+def controlnet_param_counts(config:dict, args=None) -> dict:
     "The counter of `rrlib params controlnet`: parameters of the ControlNet of a Flux, SD3 or SDXL config."
     from accelerate import init_empty_weights
     cls = (FluxTransformer2DModel if 'num_single_layers' in config else SD3Transformer2DModel if 'caption_projection_dim' in config
@@ -122,7 +122,7 @@ def param_counts(config:dict, args=None) -> dict:
 # %% ../../nbs/60_methods/03_controlnet.ipynb #c81b35d6
 def controlnet_params(cfg:dict, args=None) -> dict:
     "`rrlib params controlnet`: diffusers' ControlNet of a Flux, SD3 or SDXL denoiser config."
-    c = param_counts(cfg, args)
+    c = controlnet_param_counts(cfg, args)
     return param_report(denoiser_param_count(cfg), c['total'], c['total'], {'controlnet': c['total'], **{k: v for k, v in c.items() if k != 'total'}})
 
 METHODS.register('controlnet', build_controlnet, default_prior='tiny-sd3',  # the baseline DRA's paper compares against (Table 3)

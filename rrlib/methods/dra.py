@@ -22,8 +22,7 @@ from .registry import METHODS, Method, param_report, denoiser_param_count
 # %% auto #0
 __all__ = ['SD3_LORA_TARGETS', 'SDXL_LORA_TARGETS', 'DENOISERS', 'LORA_NAME', 'DiTAdapterBlock', 'UNetAdapterBlock',
            'RestorationAdapter', 'dit_sites', 'unet_sites', 'lora_layers', 'DRAAdapter', 'dra_predict',
-           'degradation_words', 'DescriptorTargets', 'DRAPipeline', 'build_dra', 'dra_param_counts', 'param_counts',
-           'dra_params']
+           'degradation_words', 'DescriptorTargets', 'DRAPipeline', 'build_dra', 'dra_param_counts', 'dra_params']
 
 # %% ../../nbs/60_methods/02_dra.ipynb #825d284b
 class DiTAdapterBlock(nn.Sequential):
@@ -352,17 +351,13 @@ def dra_param_counts(denoiser_class:str, config:dict, every_k:int=4, lora_rank:i
     n = lambda m: sum(p.numel() for p in m.parameters())
     return {'total': n(a), 'restoration_adapters': n(a.adapters), 'lora': n(a.lora), 'n_adapters': len(a.adapters)}
 
-def param_counts(config:dict, args) -> dict:
-    "The counter of `rrlib params dra`: an SD3 transformer or SDXL UNet config; `--rank` is the LoRA rank."
-    if 'caption_projection_dim' in config: cls = 'SD3Transformer2DModel'
-    elif 'block_out_channels' in config: cls = 'UNet2DConditionModel'
-    else: raise RRLibError("DRA adapts SD3 (e.g. --base sd3-medium) or SDXL (--base sdxl-base) priors")
-    return dra_param_counts(cls, config, getattr(args, 'every_k', 4), args.rank)
-
 # %% ../../nbs/60_methods/02_dra.ipynb #2dfa8721
 def dra_params(cfg:dict, args) -> dict:
     "`rrlib params dra`: a DRA adapter (LoRA rank `args.rank`) on an SD3 or SDXL denoiser config."
-    c = param_counts(cfg, args)
+    if 'caption_projection_dim' in cfg: cls = 'SD3Transformer2DModel'
+    elif 'block_out_channels' in cfg: cls = 'UNet2DConditionModel'
+    else: raise RRLibError("DRA adapts SD3 (e.g. --base sd3-medium) or SDXL (--base sdxl-base) priors")
+    c = dra_param_counts(cls, cfg, getattr(args, 'every_k', 4), args.rank)
     return param_report(denoiser_param_count(cfg), c['total'], c['total'], {'adapter': c['total'], **{k: v for k, v in c.items() if k != 'total'}})
 
 METHODS.register('dra', build_dra, default_prior='tiny-sd3', objective='prior', param_counts=dra_params,

@@ -27,7 +27,7 @@ from .registry import METHODS, Method, param_report
 __all__ = ['AdaptiveModulator', 'MixtureOfAdaptiveModulators', 'DegradationCrossAttention', 'MoAMBlock', 'DreamClearAdapter',
            'dreamclear_output', 'ReferenceRestorer', 'train_reference_restorer', 'reference_images',
            'dreamclear_condition', 'DreamClearPipeline', 'dreamclear_step_loss', 'build_dreamclear',
-           'dreamclear_param_counts', 'param_counts', 'dreamclear_params']
+           'dreamclear_param_counts', 'dreamclear_params']
 
 # %% ../../nbs/60_methods/04_dreamclear.ipynb #549b435f
 class AdaptiveModulator(nn.Module):
@@ -363,15 +363,11 @@ def dreamclear_param_counts(transformer_config:dict, # a PixArt transformer conf
     prior, trainable, moam = n(tr), n(a), n(a.moam)
     return {'prior': prior, 'control_former': trainable - moam, 'moam': moam, 'trainable': trainable, 'total': prior + trainable}
 
-def param_counts(cfg:dict, args=None) -> dict:
-    "`rrlib params dreamclear` counter: `cfg` is a PixArt transformer config."
-    if 'caption_channels' not in cfg: raise RRLibError("DreamClear counts need a PixArt-α config: --base pixart-alpha-1024 (or a PixArt transformer/config.json)")
-    return dreamclear_param_counts({k: v for k, v in cfg.items() if k in PixArtTransformer2DModel._get_init_keys(PixArtTransformer2DModel)})
-
 # %% ../../nbs/60_methods/04_dreamclear.ipynb #f0c5c89c
 def dreamclear_params(cfg:dict, args=None) -> dict:
     "`rrlib params dreamclear`: ControlFormer and MoAM on a PixArt transformer config."
-    c = param_counts(cfg, args)
+    if 'caption_channels' not in cfg: raise RRLibError("DreamClear counts need a PixArt-α config: --base pixart-alpha-1024 (or a PixArt transformer/config.json)")
+    c = dreamclear_param_counts({k: v for k, v in cfg.items() if k in PixArtTransformer2DModel._get_init_keys(PixArtTransformer2DModel)})
     return param_report(c['prior'], c['trainable'], c['trainable'], {'control_former': c['control_former'], 'moam': c['moam']})
 
 METHODS.register('dreamclear', build_dreamclear, default_prior='tiny-pixart', objective='iddpm', param_counts=dreamclear_params,

@@ -14,7 +14,7 @@ from ..sampling.restore import restore_images
 from .registry import METHODS, Method, param_report
 
 # %% auto #0
-__all__ = ['freezing_plan', 'EditingPipeline', 'build_editing', 'editing_param_counts', 'param_counts', 'editing_params']
+__all__ = ['freezing_plan', 'EditingPipeline', 'build_editing', 'editing_param_counts', 'editing_params']
 
 # %% ../../nbs/60_methods/05_editing.ipynb #7f39844c
 def freezing_plan(transformer:FluxTransformer2DModel, # the editing model (Kontext / Flux)
@@ -85,15 +85,11 @@ def editing_param_counts(transformer_config:dict, frozen_single_fraction:float=0
     total = sum(p.numel() for p in tr.parameters()); trainable = sum(p.numel() for p in tr.parameters() if p.requires_grad)
     return {'prior': total, 'frozen': total - trainable, 'trainable': trainable, 'total': total}
 
-def param_counts(cfg:dict, args=None) -> dict:
-    "`rrlib params editing` counter: `cfg` is a Flux(-Kontext) transformer config."
-    if 'num_single_layers' not in cfg: raise RRLibError("editing counts need a Flux(-Kontext) config: --base flux1-kontext-dev (or its transformer/config.json)")
-    return editing_param_counts({k: v for k, v in cfg.items() if k in FluxTransformer2DModel._get_init_keys(FluxTransformer2DModel)})
-
 # %% ../../nbs/60_methods/05_editing.ipynb #3f7c294e
 def editing_params(cfg:dict, args=None) -> dict:
     "`rrlib params editing`: the fine-tune's frozen and trained share of a Flux(-Kontext) transformer config."
-    c = param_counts(cfg, args)
+    if 'num_single_layers' not in cfg: raise RRLibError("editing counts need a Flux(-Kontext) config: --base flux1-kontext-dev (or its transformer/config.json)")
+    c = editing_param_counts({k: v for k, v in cfg.items() if k in FluxTransformer2DModel._get_init_keys(FluxTransformer2DModel)})
     return param_report(c['prior'], 0, c['trainable'], {'frozen_in_prior': c['frozen'], 'trained_in_prior': c['trainable']})
 
 METHODS.register('editing', build_editing, default_prior='tiny-flux-kontext', objective='flow', param_counts=editing_params,

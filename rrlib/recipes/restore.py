@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from ..core import RRLibError, atomic_path, atomic_write_text, default_device
-from ..io import IMAGE_EXTS, list_images, _png_bitdepth, _read_png16, _pil_to_array, _orient
+from ..io import IMAGE_EXTS, list_images, read_image
 from ..degradations.cli import file_seed
 from ..priors.base import load_prior
 from ..sampling.tiles import tiling, pad_to_multiple
@@ -39,22 +39,12 @@ class Photo:
 def read_photo(path:str|Path, # an image file
               ) -> Photo:
     "The photo at `path`; an unreadable file raises `RRLibError`."
-    path = Path(path)
-    if not path.is_file(): raise RRLibError(f"{path}: no such image file")
-    try:
-        with Image.open(path) as im:
-            im.load()
-            orientation, icc, mode = im.getexif().get(0x0112, 1), im.info.get('icc_profile'), im.mode
-            sixteen = _png_bitdepth(path) == 16 or mode.startswith('I;16')
-            a = _read_png16(path) if _png_bitdepth(path) == 16 else _pil_to_array(im)
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as e:
-        raise RRLibError(f"{path}: cannot read this image ({type(e).__name__}: {e})") from None
-    a = _orient(a if a.ndim == 3 else a[..., None], orientation)
+    a, info = read_image(path)
     t = torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1))).float()[None].clamp_(0, 1)
     C = t.shape[1]
     alpha = t[:, -1:] if C in (2, 4) else None
     color = t[:, :-1] if alpha is not None else t
-    return Photo(color.expand(-1, 3, -1, -1).contiguous() if color.shape[1] == 1 else color, alpha, 16 if sixteen else 8, color.shape[1] == 1, icc)
+    return Photo(color.expand(-1, 3, -1, -1).contiguous() if color.shape[1] == 1 else color, alpha, info['bits'], color.shape[1] == 1, info['icc'])
 
 # %% ../../nbs/80_recipes/01_restore.ipynb #04670211
 _NO_ALPHA = ('.jpg', '.jpeg', '.bmp')
