@@ -85,11 +85,15 @@ class ControlNetRestorationPipeline(OwnMemoryLoading, DiffusionPipeline):
                  guidance_scale:float|None=3.5, # FLUX.1-dev's distilled guidance (Flux priors with guidance embeddings)
                  conditioning_scale:float=1.0, # ControlNet residual scale
                  rss_w:float=0.0, rss_a:float=0.8, # optional RSS (DRA eqs. 1–2); off for the plain baseline
-                 progress:bool=True) -> torch.Tensor:
+                 progress:bool=True,
+                 strength:float=1.0, # img2img: start from the LQ latent noised to this share of the schedule (1: from pure noise)
+                 color_fix:str='none', # colour fix against the LQ input: 'none', 'wavelet', 'adain'
+                ) -> torch.Tensor:
         "Restored images (B, 3, H, W) in [0, 1]."
         prior = prior_from_parts(self.denoiser, self.vae, self.scheduler, self.prompt, guidance_scale=guidance_scale)
         model = lambda z, t, z_lq: controlnet_predict(prior, self.controlnet, z, t, z_lq, conditioning_scale)
-        return restore_images(prior, model, images, num_inference_steps, generator, batch_size, rss_w, rss_a, progress)
+        return restore_images(prior, model, images, num_inference_steps, generator, batch_size, rss_w, rss_a, progress,
+                              strength=strength, color_fix=color_fix)
 
 # %% ../../nbs/60_methods/03_controlnet.ipynb #4e561c43
 def build_controlnet(prior, # a FluxPrior, SD3Prior or SDXLPrior

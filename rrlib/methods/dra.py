@@ -320,11 +320,15 @@ class DRAPipeline(OwnMemoryLoading, DiffusionPipeline):
                  rss_w:float=0.05, # RSS weight w (eq. 1); 0 turns RSS off
                  rss_a:float=0.8, # RSS threshold a (eq. 2)
                  guidance_scale=None, # unused (accepted for a uniform pipeline call)
-                 progress:bool=True) -> torch.Tensor:
+                 progress:bool=True,
+                 strength:float=1.0, # img2img: start from the LQ latent noised to this share of the schedule (1: from pure noise)
+                 color_fix:str='none', # colour fix against the LQ input: 'none', 'wavelet', 'adain'
+                ) -> torch.Tensor:
         "Restored images (B, 3, H, W) in [0, 1]."
         prior = self.prior()
         model = lambda z, t, z_lq: dra_predict(prior, self.adapter, z, t, z_lq)
-        return restore_images(prior, model, images, num_inference_steps, generator, batch_size, rss_w, rss_a, progress)
+        return restore_images(prior, model, images, num_inference_steps, generator, batch_size, rss_w, rss_a, progress,
+                              strength=strength, color_fix=color_fix)
 
 # %% ../../nbs/60_methods/02_dra.ipynb #ea577181
 def build_dra(prior, # an SD3Prior or SDXLPrior

@@ -284,12 +284,16 @@ class DreamClearPipeline(OwnMemoryLoading, DiffusionPipeline):
     def __call__(self, images:torch.Tensor, # (B, 3, H, W) LQ images in [0, 1], already at the output size
                  num_inference_steps:int=20, generator:torch.Generator|int|None=None, batch_size:int=8,
                  guidance_scale:float|None=None, # not used: rrlib's DreamClear restores with the empty prompt
-                 callback=None, progress:bool=True) -> torch.Tensor:
+                 callback=None, progress:bool=True,
+                 strength:float=1.0, # img2img: start from the LQ latent noised to this share of the schedule (1: from pure noise)
+                 color_fix:str='none', # colour fix against the LQ input: 'none', 'wavelet', 'adain'
+                ) -> torch.Tensor:
         "Restored images (B, 3, H, W) in [0, 1]."
         prior = self.prior()
         with_reference = lambda x, z_lq: torch.cat([z_lq, prior.codec.encode(reference_images(self.restorer, x))], dim=1)  # z_cond
         return restore_images(prior, lambda z, t, z_cond: dreamclear_output(prior, self.adapter, z, t, z_cond), images,
-                              num_inference_steps, generator, batch_size, progress=progress, condition=with_reference, callback=callback)
+                              num_inference_steps, generator, batch_size, progress=progress, condition=with_reference, callback=callback,
+                              strength=strength, color_fix=color_fix)
 
 # %% ../../nbs/60_methods/04_dreamclear.ipynb #ab5b3948
 def dreamclear_step_loss(method, prior, # the method and its PixArt prior

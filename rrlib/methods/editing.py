@@ -54,11 +54,15 @@ def __call__(self:EditingPipeline, images:torch.Tensor, # (B, 3, H, W) LQ images
           num_inference_steps:int=28, # RealRestorer: 28
           generator:torch.Generator|int|None=None, batch_size:int=8,
           guidance_scale:float|None=3.5, # Kontext's distilled guidance (unused by a prior without guidance embeddings)
-          callback=None, progress:bool=True) -> torch.Tensor:
+          callback=None, progress:bool=True,
+          strength:float=1.0, # img2img: start from the LQ latent noised to this share of the schedule (1: from pure noise)
+          color_fix:str='none', # colour fix against the LQ input: 'none', 'wavelet', 'adain'
+         ) -> torch.Tensor:
     "Restored images (B, 3, H, W) in [0, 1]."
     prior = self.prior(guidance_scale, instruction)  # the LQ latent is Kontext's reference latent z_ref
     return restore_images(prior, lambda z, t, z_ref: prior.predict(z, t, z_ref), images, num_inference_steps, generator,
-                          batch_size, progress=progress, callback=callback)
+                          batch_size, progress=progress, callback=callback,
+                          strength=strength, color_fix=color_fix)
 
 
 # %% ../../nbs/60_methods/05_editing.ipynb #7ff75328

@@ -185,11 +185,14 @@ def __call__(self:FluxIRPipeline, images:torch.Tensor, # (B, 3, H, W) LQ images 
           guidance_scale:float|None=3.5, # distilled guidance of FLUX.1-dev (unused by the tiny prior)
           callback=None, # (i, t, z) -> z | None after each step, see `sample_flow`
           progress:bool=True,
+          strength:float=1.0, # img2img: start from the LQ latent noised to this share of the schedule (1: from pure noise)
+          color_fix:str='none', # colour fix against the LQ input: 'none', 'wavelet', 'adain'
          ) -> torch.Tensor:
     "Restored images (B, 3, H, W) in [0, 1]."
     prior = self.prior(guidance_scale)
     return restore_images(prior, lambda z, t, z_lq: fluxir_velocity(prior, self.adapter, z, t, z_lq), images, num_inference_steps,
-                          generator, batch_size, progress=progress, callback=callback)
+                          generator, batch_size, progress=progress, callback=callback,
+                          strength=strength, color_fix=color_fix)
 
 
 # %% ../../nbs/60_methods/01_fluxir.ipynb #25c16556

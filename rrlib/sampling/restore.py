@@ -8,22 +8,23 @@ Docs: https://rrlib.github.io/rrlib/50_sampling/restore.html.md"""
 from __future__ import annotations
 import torch
 from ..core import RRLibError, as_generator, check_images
-from .samplers import sample_flow, sample_diffusion, sample_eps
+from .samplers import sample_flow, sample_diffusion, sample_eps, img2img_skip
 from .rss import RestorationSampling
 from .tiles import maybe_tiled
+from .color_fix import COLOR_FIXES, color_fix as fix_colors
 
 # %% auto #0
 __all__ = ['SAMPLERS', 'restore_images']
 
 # %% ../../nbs/50_sampling/02_restore.ipynb #ebcffa36
-def _flow(model, x, scheduler, n, callback, generator, progress):
-    return sample_flow(model, x, scheduler, n, callback, disable=not progress)
+def _flow(model, x, scheduler, n, callback, generator, progress, init=None, strength=1.0):
+    return sample_flow(model, x, scheduler, n, callback, disable=not progress, init=init, strength=strength)
 
-def _diffusion(model, x, scheduler, n, callback, generator, progress):
-    return sample_diffusion(model, x, scheduler, n, callback, generator=generator, disable=not progress)
+def _diffusion(model, x, scheduler, n, callback, generator, progress, init=None, strength=1.0):
+    return sample_diffusion(model, x, scheduler, n, callback, generator=generator, disable=not progress, init=init, strength=strength)
 
-def _eps(model, x, scheduler, n, callback, generator, progress):
-    return sample_eps(model, x, scheduler, n, callback, disable=not progress)
+def _eps(model, x, scheduler, n, callback, generator, progress, init=None, strength=1.0):
+    return sample_eps(model, x, scheduler, n, callback, disable=not progress, init=init, strength=strength)
 
 SAMPLERS = {'flow': _flow, 'epsilon': _diffusion, 'v_prediction': _diffusion, 'iddpm': _eps}
 
@@ -40,13 +41,17 @@ def restore_images(prior, # any prior of `rrlib.priors` (its codec, scheduler, d
                    progress:bool=True,
                    condition=None, # (x, z_lq) -> the model's `cond` for the batch x; None: z_lq
                    callback=None, # (i, t, z) -> z | None after each step (not with RSS)
-                   sampler=None, # (model, noise, scheduler, steps, callback, generator, progress) -> z; None: by the prior's objective
+                   sampler=None, # (model, noise, scheduler, steps, callback, generator, progress, init, strength) -> z; None: by the prior's objective
+                   strength:float=1.0, # img2img: start from the LQ latent noised to this point of the schedule (SDEdit); 1: from pure noise
+                   color_fix:str='none', # colour fix of the output against the LQ input: 'none', 'wavelet' (StableSR), 'adain'
                   ) -> torch.Tensor:
     "Restored images (B, 3, H, W) in [0, 1]."
     check_images(images, 'LQ images')
     if rss_w and callback is not None: raise RRLibError("pass either rss_w (RSS as the callback) or a callback, not both")
     objective = getattr(prior, 'objective', 'flow')
     if sampler is None and objective not in SAMPLERS: raise RRLibError(f"no sampler for the objective {objective!r}; known: {sorted(SAMPLERS)}")
+    if color_fix not in COLOR_FIXES: raise RRLibError(f"unknown colour fix {color_fix!r}; choose one of {', '.join(COLOR_FIXES)}")
+    img2img_skip(num_inference_steps, strength)  # checks strength
     sample, codec, g, out = sampler or SAMPLERS[objective], prior.codec, as_generator(generator), []
     model = maybe_tiled(model)  # latent tiles inside a `rrlib.sampling.tiles.tiling` context
     for i in range(0, len(images), batch_size):
@@ -55,6 +60,7 @@ def restore_images(prior, # any prior of `rrlib.priors` (its codec, scheduler, d
         cond = z_lq if condition is None else condition(x, z_lq)
         noise = torch.randn(z_lq.shape, generator=g, dtype=torch.float32).to(z_lq)
         cb = RestorationSampling(z_lq, num_inference_steps, rss_w, rss_a) if rss_w else callback
-        z = sample(lambda z, t: model(z, t, cond), noise, prior.scheduler, num_inference_steps, cb, g, progress)
-        out.append(codec.decode(z).float().clamp(0, 1).cpu())
+        z = sample(lambda z, t: model(z, t, cond), noise, prior.scheduler, num_inference_steps, cb, g, progress,
+                   init=z_lq if strength < 1 else None, strength=strength)
+        out.append(fix_colors(codec.decode(z).float().clamp(0, 1).cpu(), x.float().cpu(), color_fix))
     return torch.cat(out)

@@ -12,9 +12,10 @@ import torch
 from diffusers import FlowMatchEulerDiscreteScheduler
 from diffusers.pipelines.flux.pipeline_flux import calculate_shift
 from tqdm.auto import tqdm
+from ..core import RRLibError
 
 # %% auto #0
-__all__ = ['flux_mu', 'sample_flow', 'sample_diffusion', 'sample_eps']
+__all__ = ['flux_mu', 'img2img_skip', 'sample_flow', 'sample_diffusion', 'sample_eps']
 
 # %% ../../nbs/50_sampling/00_samplers.ipynb #9c507d8c
 def flux_mu(scheduler, image_seq_len:int) -> float|None:
@@ -24,20 +25,32 @@ def flux_mu(scheduler, image_seq_len:int) -> float|None:
     return calculate_shift(image_seq_len, c.get('base_image_seq_len', 256), c.get('max_image_seq_len', 4096),
                            c.get('base_shift', 0.5), c.get('max_shift', 1.15))
 
+def img2img_skip(num_inference_steps:int, # N, the steps of the whole schedule
+                 strength:float=1.0, # share of the schedule that is run, in (0, 1]
+                ) -> int:
+    "Steps of an N-step schedule that an img2img (SDEdit) start at `strength` skips: N − min(N·strength, N), rounded down (diffusers' `get_timesteps`)."
+    if not 0 < strength <= 1: raise RRLibError(f"strength must lie in (0, 1], got {strength}")
+    return int(max(num_inference_steps - min(num_inference_steps * strength, num_inference_steps), 0))
+
 def sample_flow(model, # (z, t) -> velocity; t is a (B,) tensor in [0, 1]
                 x:torch.Tensor, # the starting noise (B, C, h, w)
                 scheduler, # a diffusers flow-matching scheduler (used as a template, not mutated)
                 num_inference_steps:int=20,
-                callback=None, # (i, t, z) -> z or None, after each step
+                callback=None, # (i, t, z) -> z or None, after step i of the whole schedule
                 disable:bool=True, # hide the progress bar
+                init:torch.Tensor|None=None, # a latent to start from (img2img, SDEdit): noised to the schedule's point at `strength`
+                strength:float=1.0, # with `init`: share of the schedule run; 1 starts from the pure noise `x`
                ) -> torch.Tensor:
-    "Integrate `model` from noise `x` (t = 1) to t = 0 with `scheduler`."
+    "Integrate `model` from noise `x` (t = 1), or from `init` noised to t ≈ `strength`, to t = 0 with `scheduler`."
     sch = type(scheduler).from_config(scheduler.config)
     seq_len = (x.shape[-2] // 2) * (x.shape[-1] // 2)
     sch.set_timesteps(sigmas=np.linspace(1.0, 1 / num_inference_steps, num_inference_steps), device=x.device,
                       mu=flux_mu(sch, seq_len))
-    z = x
-    for i, ts in enumerate(tqdm(sch.timesteps, disable=disable, desc='sample')):
+    skip = 0 if init is None else img2img_skip(num_inference_steps, strength)
+    timesteps = sch.timesteps[skip:]
+    sch.set_begin_index(skip)
+    z = x if not skip else sch.scale_noise(init.to(x), timesteps[:1].expand(x.shape[0]), x)  # σ·x + (1 − σ)·init
+    for i, ts in enumerate(tqdm(timesteps, disable=disable, desc='sample'), start=skip):
         t = (ts / sch.config.num_train_timesteps).expand(z.shape[0]).to(z.dtype)
         with torch.no_grad(): v = model(z, t)
         z = sch.step(v, ts, z, return_dict=False)[0]
@@ -52,13 +65,18 @@ def sample_diffusion(model, # (z, timesteps) -> ε (or v); timesteps is a (B,) t
                      callback=None, # (i, t, z) -> z or None after each step; t = timestep / num_train_timesteps
                      generator:torch.Generator|None=None, # for stochastic schedulers
                      disable:bool=True, # hide the progress bar
+                     init:torch.Tensor|None=None, # a latent to start from (img2img, SDEdit), noised by `add_noise` at `strength`
+                     strength:float=1.0, # with `init`: share of the schedule run; 1 starts from the pure noise `x`
                     ) -> torch.Tensor:
-    "Denoise `x` to a clean latent with `model` and a DDPM-family `scheduler`."
+    "Denoise `x` (or `init` noised to the schedule's point at `strength`) to a clean latent with `model` and a DDPM-family `scheduler`."
     sch = type(scheduler).from_config(scheduler.config)
     sch.set_timesteps(num_inference_steps, device=x.device)
     kw = {'generator': generator} if 'generator' in inspect.signature(sch.step).parameters else {}
-    z, T = x * sch.init_noise_sigma, sch.config.num_train_timesteps
-    for i, ts in enumerate(tqdm(sch.timesteps, disable=disable, desc='sample')):
+    skip = 0 if init is None else img2img_skip(num_inference_steps, strength) * sch.order
+    timesteps, T = sch.timesteps[skip:], sch.config.num_train_timesteps
+    if hasattr(sch, 'set_begin_index'): sch.set_begin_index(skip)
+    z = x * sch.init_noise_sigma if not skip else sch.add_noise(init.to(x), x, timesteps[:1].expand(x.shape[0]))
+    for i, ts in enumerate(tqdm(timesteps, disable=disable, desc='sample'), start=skip):
         with torch.no_grad(): out = model(sch.scale_model_input(z, ts), ts.expand(z.shape[0]))
         z = sch.step(out, ts, z, **kw, return_dict=False)[0]
         t = (ts.float() / T).expand(z.shape[0]).to(z.dtype)
@@ -72,7 +90,9 @@ def sample_eps(model, # (z, t) -> ε (or ε and v: only the first C channels are
                num_inference_steps:int=20,
                callback=None, # (i, t, z) -> z or None, after each step; t = timestep / num_train_timesteps
                disable:bool=True, # hide the progress bar
+               init:torch.Tensor|None=None, # img2img: a latent to start from (see `sample_diffusion`)
+               strength:float=1.0, # with `init`: share of the schedule run
               ) -> torch.Tensor:
     "Integrate an ε-prediction (or learned-variance) model from noise `x` with `scheduler`."
     c = x.shape[1]
-    return sample_diffusion(lambda z, t: model(z, t)[:, :c], x, scheduler, num_inference_steps, callback, disable=disable)
+    return sample_diffusion(lambda z, t: model(z, t)[:, :c], x, scheduler, num_inference_steps, callback, disable=disable, init=init, strength=strength)
