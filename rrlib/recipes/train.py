@@ -25,11 +25,15 @@ from ..training.trainer import TrainConfig, TrainState, train, two_stage_callbac
 from ..training.trainer import Callback, TrackerLog
 from ..methods.registry import METHODS, Method, build_method, default_prior, step_loss_for
 from ..evaluation.evaluate import offline_metrics
+from ..evaluation.consistency import consistency_scores
+from ..sampling.tiles import tiling
+from ..io import save_image
 
 # %% auto #0
-__all__ = ['RunConfig', 'prior_name', 'method_kwargs', 'load_run_prior', 'run_data', 'is_two_stage', 'two_stage_data',
-           'micro_batch_size', 'RecordedBatches', 'ValidationImages', 'batch_figure', 'loss_figure',
-           'before_after_figure', 'TrainRun', 'run', 'parse_field', 'load_run_config', 'train_main']
+__all__ = ['RunConfig', 'prior_name', 'method_kwargs', 'load_run_prior', 'run_data', 'heldout_photos', 'is_two_stage',
+           'two_stage_data', 'micro_batch_size', 'RecordedBatches', 'sampling_kwargs', 'ValidationImages',
+           'batch_figure', 'loss_figure', 'before_after_figure', 'photos_figure', 'save_pairs', 'TrainRun', 'run',
+           'parse_field', 'load_run_config', 'train_main']
 
 # %% ../../nbs/80_recipes/00_train.ipynb #e422e3e9
 @dataclass
@@ -51,9 +55,12 @@ class RunConfig:
     alpha:float|None = None # weight of the pixel-space L1 loss (FluxIR eq. 10); None: the method's own (FluxIR 1, others 0)
     se_rank:int|None = field(default=16, metadata={'method_param': True}) # FluxIR: SE layer rank r (0: full-rank linear)
     method_params:dict = field(default_factory=dict) # other method-specific arguments (papermill: -y "method_params: {lora_rank: 32}")
-    num_inference_steps:int = 20 # Euler steps when restoring
+    num_inference_steps:int = 20 # Euler steps of the whole sampling schedule when restoring
+    strength:float = 1.0 # img2img start: the share of that schedule run from the LQ latent noised to it (1: from pure noise, as the papers)
+    color_fix:str = 'none' # colour fix of restorations against their LQ input: 'none', 'wavelet' (StableSR), 'adain'
     guidance_scale:float = 3.5 # FLUX.1-dev distilled guidance (ignored by the tiny prior)
     n_heldout:int = 32 # held-out crops scored at the end
+    restore_photos:bool = True # also restore the held-out source photos whole (tiled at crop_size), into heldout_photos/
     recipe:str = 'auto' # 'one-stage' (constant lr), 'two-stage' (RealRestorer), 'auto': the method's own
     stage1_fraction:float = 0.5 # two-stage: share of max_steps in stage 1 (synthetic pairs, constant lr)
     real_fraction:float = 0.2 # two-stage: real share of stage-2 batches (RealRestorer: real/synthetic 2/8)
@@ -114,6 +121,24 @@ def run_data(cfg:RunConfig, degrade_fn) -> tuple:
     lq, _ = degrade_fn(hq, g)
     return photos, held_names, {'hq': hq, 'lq': upsample_like(lq, hq)}
 
+def heldout_photos(cfg:RunConfig, degrade_fn, held_names:list[str],
+                   multiple:int=4, # sides are cropped to multiples of this (the codec's factor × 2)
+                   max_side:int=512, # larger photos are centre-cropped to this side
+                   seed:int=4321, # fixed: the photos' degradations do not change with the training seed
+                  ) -> dict:
+    "{source: {'hq', 'lq'}}: each held-out source photo whole (its first view), degraded once, the LQ at its size."
+    if cfg.data == 'embedded': src = {k: v[0] for k, v in embedded_images(cfg.downscale).items() if k in held_names}
+    else: imgs = load_folder(cfg.data); src = {k: imgs[k] for k in held_names if k in imgs}
+    g, out = as_generator(seed), {}
+    for name in sorted(src):
+        im = src[name]; H, W = im.shape[-2:]
+        h, w = min(H, max_side) // multiple * multiple, min(W, max_side) // multiple * multiple
+        y, x = (H - h) // 2, (W - w) // 2
+        hq = im[..., y:y + h, x:x + w]
+        lq, _ = degrade_fn(hq, g)
+        out[name] = {'hq': hq, 'lq': upsample_like(lq, hq)}
+    return out
+
 # %% ../../nbs/80_recipes/00_train.ipynb #8c1ad413
 def is_two_stage(cfg:RunConfig, m:Method) -> bool:
     "Whether the run follows the two-stage recipe: `cfg.recipe`, or the method's own for 'auto'."
@@ -134,8 +159,7 @@ def two_stage_data(cfg:RunConfig, m:Method, photos:dict, degrade_fn, stage1_step
     batches = MixedBatches(synthetic, real_pairs, bs, cfg.real_fraction, start_step=stage1_steps, seed=cfg.seed, rank=rank)
     val_psnr = pyiqa.create_metric('psnr', test_y_channel=True, color_space='ycbcr', device='cpu')
     def validate(module, step):
-        x = m.make_pipeline(module)(val.lq, num_inference_steps=cfg.val_inference_steps, generator=cfg.seed,
-                                    guidance_scale=cfg.guidance_scale, progress=False)
+        x = m.make_pipeline(module)(val.lq, **{**sampling_kwargs(cfg), 'num_inference_steps': cfg.val_inference_steps}, progress=False)
         return val_psnr(x.float().cpu(), val.hq).mean().item()
     about = (f"two-stage: steps 0-{stage1_steps - 1} synthetic ({sorted(syn_names)}), constant lr; steps {stage1_steps}-{cfg.max_steps - 1} "
              f"real : synthetic = {cfg.real_fraction:g} : {1 - cfg.real_fraction:g}, cosine lr\nreal STAND-IN sources (degraded by {cfg.real_degradation}): {real_names}")
@@ -163,6 +187,11 @@ class RecordedBatches:
         with open(self.path, 'a') as f: f.write(json.dumps({'step': step, 'n': len(b['hq']), 'hq': tensors_hash([b['hq']])}) + '\n')
         return b
     def __getattr__(self, name): return getattr(self.batches, name)
+
+def sampling_kwargs(cfg:RunConfig) -> dict:
+    "How every restoration of the run samples: the keywords of the method's pipeline."
+    return dict(num_inference_steps=cfg.num_inference_steps, generator=cfg.seed, guidance_scale=cfg.guidance_scale,
+                strength=cfg.strength, color_fix=cfg.color_fix)
 
 # %% ../../nbs/80_recipes/00_train.ipynb #f64f32c2
 class ValidationImages(Callback):
@@ -220,6 +249,30 @@ def before_after_figure(heldout:dict, restored:torch.Tensor, scores:dict, n:int=
             if i == 0: axs[r, i].set_ylabel(name)
     fig.suptitle(f"held-out: PSNR {scores['psnr_lq']:.2f} → {scores['psnr_restored']:.2f} dB (Y)"); fig.tight_layout()
     plt.close(fig); return fig
+
+def photos_figure(photos:dict, # {source: {'hq', 'lq'}}
+                  restored:dict, # {source: restored photo}
+                  scores:dict|None=None, # {source: {'psnr_lq', 'psnr_restored', …}} for the titles
+                 ):
+    "Each held-out photo whole in a row: degraded, restored, clean."
+    import matplotlib.pyplot as plt
+    names = sorted(photos)
+    fig, axs = plt.subplots(len(names), 3, figsize=(10.5, 3.4 * len(names)), squeeze=False)
+    for r, n in enumerate(names):
+        for k, (title, x) in enumerate((('degraded', photos[n]['lq']), ('restored', restored[n]), ('clean', photos[n]['hq']))):
+            ax = axs[r, k]; ax.imshow(x[0].permute(1, 2, 0).clamp(0, 1)); ax.set_xticks([]); ax.set_yticks([])
+            s = (scores or {}).get(n, {})
+            extra = {'degraded': s.get('psnr_lq'), 'restored': s.get('psnr_restored')}.get(title)
+            ax.set_title(f"{n}: {title}" + (f" ({extra:.2f} dB)" if extra is not None else ''), fontsize=9)
+    fig.tight_layout()
+    plt.close(fig); return fig
+
+def save_pairs(folder:str|Path, # gets lq/, restored/, clean/
+               names:list[str], lq, restored, clean): # names and (B, 3, H, W) batches or lists of (1, 3, H, W)
+    "PNGs of the same name under `folder/lq`, `folder/restored` and `folder/clean`, ready for `rrlib eval`."
+    for sub, xs in (('lq', lq), ('restored', restored), ('clean', clean)):
+        (Path(folder) / sub).mkdir(parents=True, exist_ok=True)
+        for n, x in zip(names, xs): save_image(x, Path(folder) / sub / f'{n}.png')
 
 # %% ../../nbs/80_recipes/00_train.ipynb #278ddc57
 @dataclass
@@ -281,8 +334,7 @@ def run(cfg:RunConfig) -> TrainRun:
     if debug: callbacks = [*callbacks, WeightHashes(debug)]
     if cfg.log_with:
         n = min(4, cfg.n_heldout); lq, hq = heldout['lq'][:n], heldout['hq'][:n]
-        restore = lambda mod: m.make_pipeline(mod)(lq, num_inference_steps=cfg.num_inference_steps, generator=cfg.seed,
-                                                  guidance_scale=cfg.guidance_scale, progress=False)
+        restore = lambda mod: m.make_pipeline(mod)(lq, **sampling_kwargs(cfg), progress=False)
         callbacks = [*callbacks, TrackerLog(), ValidationImages(restore, lq, hq, cfg.log_images_every or max(1, cfg.max_steps // 10))]
     t0 = time.time()
     state = train(m.adapter, step_loss, TrainConfig(cfg.max_steps, lr=cfg.lr, weight_decay=cfg.weight_decay, seed=cfg.seed,
@@ -301,21 +353,43 @@ def run(cfg:RunConfig) -> TrainRun:
               f"(validation PSNR {state.best['metric']:.2f} dB on the real stand-in)")
     if main: adapter.save_pretrained(out / 'adapter')
     # held-out scoring
-    restored = m.make_pipeline(adapter)(heldout['lq'], num_inference_steps=cfg.num_inference_steps, generator=cfg.seed,
-                                        guidance_scale=cfg.guidance_scale)
+    pipe = m.make_pipeline(adapter)
+    restored = pipe(heldout['lq'], **sampling_kwargs(cfg))
     offline = offline_metrics(restored, heldout['hq'], heldout['lq'])
     scores = {f'{k}_{w}': round(offline[f'{w}/{name}'], 4) for w in ('lq', 'restored')
               for k, name in (('psnr', 'psnr_y'), ('ssim', 'ssim_y'), ('psnr_rgb', 'psnr'))}
+    scores |= {k: round(v, 4) for k, v in consistency_scores(restored, heldout['hq'], heldout['lq']).items()}
     figures['before_after'] = before_after_figure(heldout, restored, scores, min(8, cfg.n_heldout))
-    if main: figures['before_after'].savefig(out / 'before_after.png', dpi=100)
+    if main:
+        figures['before_after'].savefig(out / 'before_after.png', dpi=100)
+        save_pairs(out / 'heldout', [f'{i:03d}' for i in range(len(restored))], heldout['lq'], restored, heldout['hq'])
+    photo_scores = {}
+    if cfg.restore_photos:  # the held-out photos whole, in latent tiles of the training crop
+        f = int(prior.codec.downscale)
+        photos = heldout_photos(cfg, degrade_fn, held_names, multiple=2 * f)
+        tile = max(2, cfg.crop_size // f // 2 * 2)
+        restored_photos = {}
+        for n, ph in photos.items():
+            with tiling(tile, tile // 4): restored_photos[n] = pipe(ph['lq'], **sampling_kwargs(cfg), batch_size=1, progress=False)
+            y = offline_metrics(restored_photos[n], ph['hq'], ph['lq'])
+            photo_scores[n] = {'psnr_lq': round(y['lq/psnr_y'], 4), 'psnr_restored': round(y['restored/psnr_y'], 4),
+                               **{k: round(v, 4) for k, v in consistency_scores(restored_photos[n], ph['hq'], ph['lq']).items()}}
+        figures['before_after_photos'] = photos_figure(photos, restored_photos, photo_scores)
+        if main:
+            figures['before_after_photos'].savefig(out / 'before_after_photos.png', dpi=90)
+            names = sorted(photos)
+            save_pairs(out / 'heldout_photos', names, [photos[n]['lq'] for n in names], [restored_photos[n] for n in names],
+                       [photos[n]['hq'] for n in names])
     metrics = {**scores, **{k: round(v, 4) for k, v in offline.items()}, 'train_steps': state.step, 'train_minutes': round(train_minutes, 2),
                'total_minutes': round((time.time() - t_start) / 60, 2), 'degradation': cfg.degradation,
-               'n_heldout': cfg.n_heldout, 'trainable_parameters': m.trainable_parameters(),
+               'n_heldout': cfg.n_heldout, 'photos': photo_scores, 'trainable_parameters': m.trainable_parameters(),
                'recipe': 'two-stage' if two_stage else 'one-stage', 'stage1_steps': stage1_steps if two_stage else None,
                'best_step': state.best and state.best['step'], 'best_val_psnr': state.best and round(state.best['metric'], 4),
                'stopped_early': state.stopped,
                'real_data': f'STAND-IN (held-apart photos degraded by {cfg.real_degradation}; not real degradations)' if two_stage else None,
-               'conventions': 'psnr_*/ssim_*: pyiqa on Y of YCbCr (BT.601), no border crop; psnr_rgb_*: RGB; proxy/*: offline judge, not the VLM'}
+               'conventions': ('psnr_*/ssim_*: pyiqa on Y of YCbCr (BT.601), no border crop; psnr_rgb_*: RGB; lr_psnr_* (= lr4_*), lr8_*: '
+                               'PSNR (Y) after a 4× / 8× area downscale of both images; colour_error_*: mean |Δ| of per-image RGB means; '
+                               'detail_ratio_*: mean |∇Y| ÷ the clean crops\' (rrlib.evaluation.consistency); proxy/*: offline judge, not the VLM')}
     if main: atomic_write_text(out / 'metrics.json', json.dumps(metrics, indent=1))
     return TrainRun(cfg, out, m, state, heldout, restored, scores, metrics, figures)
 
