@@ -47,6 +47,7 @@ class FluxIRAdapter(OwnMemoryLoading, ModelMixin, ConfigMixin):
                  lq_mlp_hidden:int|None=None, # hidden width of ℳ_i (default: the inner dim)
                  text_se:bool=True, # SE layers on the text stream too (multi-modality control)
                  learnable_offsets:bool=True, # θ_p and θ_y
+                 tuned_prior_config:dict|None=None, # a Flux transformer config: the adapter carries a trainable copy of the prior (diagnosis, not the paper)
                 ):
         super().__init__()
         inner = num_attention_heads * attention_head_dim
@@ -64,6 +65,7 @@ class FluxIRAdapter(OwnMemoryLoading, ModelMixin, ConfigMixin):
         n = num_layers + num_single_layers
         self.se_image = nn.ModuleList(SELayer(inner, se_rank) for _ in range(n))
         self.se_text = nn.ModuleList(SELayer(inner, se_rank) for _ in range(n)) if text_se else None
+        self.tuned_prior = FluxTransformer2DModel(**tuned_prior_config) if tuned_prior_config else None
 
 # %% ../../nbs/60_methods/01_fluxir.ipynb #df004680
 _PRIOR_KEYS = ('in_channels', 'num_attention_heads', 'attention_head_dim', 'joint_attention_dim',
@@ -71,14 +73,18 @@ _PRIOR_KEYS = ('in_channels', 'num_attention_heads', 'attention_head_dim', 'join
 
 @patch(cls_method=True)
 def from_transformer(cls:FluxIRAdapter, transformer:FluxTransformer2DModel, # the prior
-                      se_rank:int|None=32, text_seq_len:int=512, **kw) -> FluxIRAdapter:
-    "An adapter configured from `transformer`, its embedders and first double block copied."
+                      se_rank:int|None=32, text_seq_len:int=512,
+                      tune_prior:bool=False, # carry a trainable copy of the prior (the 'prior unfrozen' diagnosis)
+                      **kw) -> FluxIRAdapter:
+    "An adapter configured from `transformer`, its embedders and first double block copied (and the whole prior with `tune_prior`)."
     if transformer.config.patch_size != 1: raise RRLibError("FluxIR expects a Flux transformer with patch_size 1")
+    if tune_prior: kw['tuned_prior_config'] = {k: v for k, v in transformer.config.items() if not k.startswith('_')}
     adapter = cls(**{k: transformer.config[k] for k in _PRIOR_KEYS}, se_rank=se_rank, text_seq_len=text_seq_len, **kw)
     if next(transformer.parameters()).device.type != 'meta':
         for name in ('time_text_embed', 'context_embedder', 'x_embedder'):
             getattr(adapter, name).load_state_dict(getattr(transformer, name).state_dict())
         adapter.control_block.load_state_dict(transformer.transformer_blocks[0].state_dict())
+        if tune_prior: adapter.tuned_prior.load_state_dict(transformer.state_dict())
     adapter = adapter.to(transformer.device)
     return adapter if transformer.dtype == adapter.dtype else adapter.to(dtype=transformer.dtype)
 
@@ -141,7 +147,8 @@ def controlling(self:FluxIRAdapter, transformer, f_z:torch.Tensor, f_p:torch.Ten
 def forward(self:FluxIRAdapter, transformer:FluxTransformer2DModel, # the frozen prior
              hidden_states, lq_hidden_states, # packed z_t and z_lq tokens
              encoder_hidden_states, pooled_projections, timestep, img_ids, txt_ids, guidance=None):
-    "The prior's output (packed velocity) under FluxIR control."
+    "The prior's output (packed velocity) under FluxIR control (the adapter's own tuned copy of the prior if it has one)."
+    if self.tuned_prior is not None: transformer = self.tuned_prior
     f_z, f_p = self.control_features(hidden_states, lq_hidden_states, encoder_hidden_states, pooled_projections,
                                      timestep, img_ids, txt_ids, guidance)
     with self.controlling(transformer, f_z, f_p):
@@ -219,7 +226,7 @@ def fluxir_params(cfg:dict, args) -> dict:
 def build_fluxir(prior, # a FluxPrior
                  se_rank:int|None=32, # rank of the SE layers (None: full rank)
                  **kw) -> Method:
-    "FluxIR on a Flux prior: the adapter trains, the prior stays frozen."
+    "FluxIR on a Flux prior: the adapter trains, the prior stays frozen (`tune_prior=True`: the adapter trains a copy of it too)."
     adapter = FluxIRAdapter.from_transformer(prior.transformer, se_rank=se_rank,
                                              text_seq_len=prior.prompt.config.seq_len, **kw)
     prior.transformer.requires_grad_(False)
