@@ -31,9 +31,9 @@ from ..io import save_image
 
 # %% auto #0
 __all__ = ['RunConfig', 'prior_name', 'method_kwargs', 'load_run_prior', 'run_data', 'heldout_photos', 'is_two_stage',
-           'two_stage_data', 'micro_batch_size', 'RecordedBatches', 'sampling_kwargs', 'ValidationImages',
-           'batch_figure', 'loss_figure', 'before_after_figure', 'photos_figure', 'save_pairs', 'TrainRun', 'run',
-           'parse_field', 'load_run_config', 'train_main']
+           'two_stage_data', 'micro_batch_size', 'RecordedBatches', 'sampling_kwargs', 'restore_whole',
+           'ValidationImages', 'batch_figure', 'loss_figure', 'before_after_figure', 'photos_figure', 'save_pairs',
+           'TrainRun', 'run', 'parse_field', 'load_run_config', 'train_main']
 
 # %% ../../nbs/80_recipes/00_train.ipynb #e422e3e9
 @dataclass
@@ -192,6 +192,21 @@ def sampling_kwargs(cfg:RunConfig) -> dict:
     "How every restoration of the run samples: the keywords of the method's pipeline."
     return dict(num_inference_steps=cfg.num_inference_steps, generator=cfg.seed, guidance_scale=cfg.guidance_scale,
                 strength=cfg.strength, color_fix=cfg.color_fix)
+
+def restore_whole(pipe, # the method's pipeline
+                  photos:dict, # {name: {'hq', 'lq'}} from `heldout_photos`
+                  cfg:RunConfig, # its sampling settings and crop size
+                  downscale:int, # pixels per latent pixel of the codec
+                 ) -> tuple[dict, dict]:
+    "({name: restored}, {name: scores}) of whole photos, in latent tiles of the training crop (a quarter overlap)."
+    tile = max(2, cfg.crop_size // downscale // 2 * 2)
+    restored, scores = {}, {}
+    for n, ph in photos.items():
+        with tiling(tile, tile // 4): restored[n] = pipe(ph['lq'], **sampling_kwargs(cfg), batch_size=1, progress=False)
+        y = offline_metrics(restored[n], ph['hq'], ph['lq'])
+        scores[n] = {'psnr_lq': round(y['lq/psnr_y'], 4), 'psnr_restored': round(y['restored/psnr_y'], 4),
+                     **{k: round(v, 4) for k, v in consistency_scores(restored[n], ph['hq'], ph['lq']).items()}}
+    return restored, scores
 
 # %% ../../nbs/80_recipes/00_train.ipynb #f64f32c2
 class ValidationImages(Callback):
@@ -365,15 +380,8 @@ def run(cfg:RunConfig) -> TrainRun:
         save_pairs(out / 'heldout', [f'{i:03d}' for i in range(len(restored))], heldout['lq'], restored, heldout['hq'])
     photo_scores = {}
     if cfg.restore_photos:  # the held-out photos whole, in latent tiles of the training crop
-        f = int(prior.codec.downscale)
-        photos = heldout_photos(cfg, degrade_fn, held_names, multiple=2 * f)
-        tile = max(2, cfg.crop_size // f // 2 * 2)
-        restored_photos = {}
-        for n, ph in photos.items():
-            with tiling(tile, tile // 4): restored_photos[n] = pipe(ph['lq'], **sampling_kwargs(cfg), batch_size=1, progress=False)
-            y = offline_metrics(restored_photos[n], ph['hq'], ph['lq'])
-            photo_scores[n] = {'psnr_lq': round(y['lq/psnr_y'], 4), 'psnr_restored': round(y['restored/psnr_y'], 4),
-                               **{k: round(v, 4) for k, v in consistency_scores(restored_photos[n], ph['hq'], ph['lq']).items()}}
+        photos = heldout_photos(cfg, degrade_fn, held_names, multiple=2 * int(prior.codec.downscale))
+        restored_photos, photo_scores = restore_whole(pipe, photos, cfg, int(prior.codec.downscale))
         figures['before_after_photos'] = photos_figure(photos, restored_photos, photo_scores)
         if main:
             figures['before_after_photos'].savefig(out / 'before_after_photos.png', dpi=90)
