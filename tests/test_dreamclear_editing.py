@@ -4,7 +4,7 @@ import pytest
 from rrlib.methods.params import params_main
 
 SHORT = ['-p', 'max_steps', '4', '-p', 'batch_size', '2', '-p', 'n_heldout', '2', '-p', 'num_inference_steps', '2',
-         '-p', 'save_every', '2', '-p', 'crop_size', '32']
+         '-p', 'save_every', '2', '-p', 'crop_size', '32', '-p', 'restore_photos', 'False']
 
 
 def _papermill(root, venv_bin, out_dir, *params):

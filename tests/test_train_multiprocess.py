@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest, torch
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = dict(max_steps=4, batch_size=4, crop_size=32, n_heldout=2, num_inference_steps=1, save_every=2, ema_decay=0.9,
+TINY = dict(max_steps=4, batch_size=4, crop_size=32, n_heldout=2, num_inference_steps=1, save_every=2, ema_decay=0.9, restore_photos=False,
             log_with='tensorboard', log_images_every=2)
 
 

@@ -23,10 +23,12 @@ def test_short_run_writes_run_folder(root, venv_bin, tmp_path):
     # the tiny prior's own codec named explicitly, and the real path's gradient checkpointing on the prior's blocks
     _papermill(root, venv_bin, tmp_path, '-p', 'codec', 'pixel-unshuffle:2', '-p', 'gradient_checkpointing', 'True')
     for f in ('config.json', 'adapter/config.json', 'adapter/diffusion_pytorch_model.safetensors', 'metrics.json',
-              'loss.csv', 'loss.png', 'before_after.png'):
+              'loss.csv', 'loss.png', 'before_after.png', 'before_after_photos.png', 'heldout/lq/000.png',
+              'heldout/restored/003.png', 'heldout/clean/003.png', 'heldout_photos/restored/coins.png'):
         assert (tmp_path / f).is_file(), f"missing {f}"
     m = json.loads((tmp_path / 'metrics.json').read_text())
-    for k in ('psnr_lq', 'psnr_restored', 'ssim_lq', 'ssim_restored'): assert isinstance(m[k], float) and m[k] == m[k]
+    for k in ('psnr_lq', 'psnr_restored', 'ssim_lq', 'ssim_restored', 'lr_psnr_lq', 'lr_psnr_restored', 'colour_error_restored',
+              'detail_ratio_restored'): assert isinstance(m[k], float) and m[k] == m[k]
     assert m['train_steps'] == 4 and 5 < m['psnr_lq'] < 60
     assert load_image(tmp_path / 'before_after.png').shape[1] == 3
     assert not list((tmp_path / 'adapter').glob('*.bin')), "safetensors only"
