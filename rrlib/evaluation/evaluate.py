@@ -188,12 +188,24 @@ def _distance(self:Evaluation, pair:dict, imgs:_Lazy) -> float:
 
 # %% ../../nbs/70_evaluation/03_evaluate.ipynb #ec850452
 @patch
+def _fidelity_cap(self:Evaluation, pair:dict, imgs:_Lazy, after:dict) -> dict:
+    "The offline judge's fidelity term, when the clean image is given: a restoration whose LR-PSNR is below the input's is never rated above the clean image."
+    pred, ref, inp = imgs['pred'], imgs['ref'], imgs['input']
+    if pred.shape != ref.shape: return after
+    inp = inp if inp.shape == ref.shape else imresize(inp, size=tuple(ref.shape[-2:])).clamp(0, 1)
+    if lr_psnr(pred, ref).item() >= lr_psnr(inp, ref).item(): return after
+    clean = self._rating(pair['ref'], imgs, 'ref')
+    if clean['score'] is None or after['score'] <= clean['score']: return after
+    return {'score': clean['score'], 'answers': after['answers'] + [f"capped at the clean image's level {clean['score']}: LR-PSNR below the input's"]}
+
+@patch
 def _score_judge(self:Evaluation, pair:dict, imgs:_Lazy, row:dict):
     if self.judge_kind == 'none': return
     c = self.columns()[len(self.metrics):]
     before, after = self._rating(pair['input'], imgs, 'input'), self._rating(pair['pred'], imgs, 'pred')
     d = self._distance(pair, imgs)
     ok = before['score'] is not None and after['score'] is not None
+    if ok and self.judge_kind == 'offline' and 'ref' in pair: after = self._fidelity_cap(pair, imgs, after)
     rs = restoration_score(before['score'], after['score']) if ok else None
     row.update({c[0]: before['score'], c[1]: after['score'], c[2]: rs, c[3]: d, c[4]: final_score(rs, d) if ok else None})
     self.answers.append({'image': pair['name'], 'input': before['answers'], 'output': after['answers']})

@@ -367,7 +367,7 @@ def metric_status(name:str, # a metric name
                  ) -> tuple[str, str]:
     "('ok' | 'missing' | 'unavailable', one line of detail) for metric `name` on this machine."
     info = metric_info(name)
-    if info.pyiqa_name is None: return 'ok', f"no download: {info.source}"
+    if info.pyiqa_name is None: return 'ok', 'nothing to download (its model ships with the package)'
     with warnings.catch_warnings(), contextlib.redirect_stdout(open(os.devnull, 'w')):
         warnings.simplefilter('ignore')
         try:
