@@ -27,14 +27,27 @@ def _rows(path):
 def test_outputs_and_convention(tmp_path, capsys):
     ref, pred = _folders(tmp_path)
     out = tmp_path / 'res' / 'results.csv'
-    assert main(['eval', '--pred', str(pred), '--ref', str(ref), '--metrics', 'psnr,ssim', '--y-channel', '--crop-border', '2',
+    assert main(['eval', '--pred', str(pred), '--ref', str(ref), '--metrics', 'psnr,ssim', '--convention', 'sr', '--scale', '2',
                  '--out', str(out), '--no-progress']) == 0
     rows = _rows(out)
     assert [r['image'] for r in rows] == ['im0', 'im1', 'im2', 'im3', 'mean']
-    assert 20 < float(rows[-1]['psnr']) < 40 and 0.5 < float(rows[-1]['ssim']) <= 1
-    assert abs(np.mean([float(r['psnr']) for r in rows[:-1]]) - float(rows[-1]['psnr'])) < 1e-4
+    assert 20 < float(rows[-1]['psnr[sr-x2]']) < 40 and 0.5 < float(rows[-1]['ssim[sr-x2]']) <= 1  # each column names its convention
+    assert abs(np.mean([float(r['psnr[sr-x2]']) for r in rows[:-1]]) - float(rows[-1]['psnr[sr-x2]'])) < 1e-4
     md = out.with_suffix('.md').read_text()
-    assert 'psnr: Y (BT.601 YCbCr), crop 2' in md and out.with_suffix('.png').stat().st_size > 1000
+    assert 'psnr: Y (BT.601 YCbCr), crop 2, sizes: crop [sr-x2]' in md and '| psnr[sr-x2] | ssim[sr-x2] |' in md
+    assert out.with_suffix('.png').stat().st_size > 1000
+
+
+def test_default_convention_is_pyiqa_and_options_override_it(tmp_path):
+    ref, pred = _folders(tmp_path, n=2)
+    import pyiqa
+    from rrlib.io import load_image
+    assert main(['eval', '--pred', str(pred), '--ref', str(ref), '--metrics', 'ssim', '--out', str(tmp_path / 'a.csv'), '--no-progress']) == 0
+    direct = pyiqa.create_metric('ssim', device='cpu')(load_image(pred / 'im0.jpg'), load_image(ref / 'im0.png')).item()
+    assert abs(float(_rows(tmp_path / 'a.csv')[0]['ssim[pyiqa]']) - direct) < 1e-5  # a pyiqa name gives pyiqa's value
+    assert main(['eval', '--pred', str(pred), '--ref', str(ref), '--metrics', 'ssim', '--y-channel', '--crop-border', '2',
+                 '--out', str(tmp_path / 'b.csv'), '--no-progress']) == 0
+    assert 'ssim[custom:y-crop2-error]' in _rows(tmp_path / 'b.csv')[0]
 
 
 def test_resume_after_interruption(tmp_path, monkeypatch):

@@ -15,13 +15,13 @@ from fastcore.basics import patch
 from ..core import RRLibError, MissingWeightsError, atomic_path, atomic_write_text, check_images
 from ..io import load_image, list_images, save_image
 from ..resize import imresize
-from .metrics import Convention, Metric, create_metric, metric_info, COLORS, SIZE_POLICIES
+from .metrics import Convention, Metric, create_metric, metric_info, pyiqa_kwargs, named_convention, COLORS, SIZE_POLICIES, CONVENTIONS
 from .realir import DEGRADATIONS, Rating, VLMJudge, load_prompt, restoration_score, final_score, lps, task_summary
-from .offline_judge import OfflineJudge, RATED
+from .offline_judge import OfflineJudge, RATED, lr_psnr
 
 # %% auto #0
 __all__ = ['OFFLINE_FR', 'OFFLINE_NR', 'FULL_FR', 'FULL_NR', 'pair_files', 'file_hash', 'ScoreCache', 'Evaluation', 'Unreadable',
-           'eval_main', 'bicubic_baseline', 'offline_metrics']
+           'eval_convention', 'eval_main', 'bicubic_baseline', 'offline_metrics']
 
 # %% ../../nbs/70_evaluation/03_evaluate.ipynb #712d55ad
 def _stems(folder) -> dict[str, Path]:
@@ -92,6 +92,7 @@ def _check(self:Evaluation):
         info = metric_info(m)
         if info.mode == 'FR' and not self.ref_dir: raise RRLibError(f"{m} is a full-reference metric: give --ref")
         if info.mode == 'set': raise RRLibError(f"{m} compares image sets, not pairs; rrlib eval scores per image")
+        pyiqa_kwargs(info, self.convention)  # a colour the metric cannot take fails here, before any work
     if self.judge_kind not in ('none', 'vlm', 'offline'): raise RRLibError(f"--judge must be none, vlm or offline, got {self.judge_kind!r}")
     if self.judge_kind != 'none':
         if not self.input_dir: raise RRLibError("RealIR-Bench scoring needs the degraded inputs: give --input")
@@ -136,6 +137,11 @@ def columns(self:Evaluation) -> list[str]:
     p = '' if self.judge_kind == 'vlm' else 'proxy_'
     fs = 'fs' if self.judge_kind == 'vlm' and self.lps_metric == 'lpips' else 'proxy_fs'
     return [*self.metrics, f'{p}judge_input', f'{p}judge_output', f'{p}rs', self._lps_name(), fs]
+
+@patch
+def header(self:Evaluation, col:str) -> str:
+    "A column's name in the CSV and Markdown: a metric carries the convention that produced it, e.g. `niqe[pyiqa]`, `psnr[sr-x4]`."
+    return f"{col}[{self.convention.label}]" if col in self.metrics else col
 
 
 # %% ../../nbs/70_evaluation/03_evaluate.ipynb #ad4186df
@@ -182,12 +188,24 @@ def _distance(self:Evaluation, pair:dict, imgs:_Lazy) -> float:
 
 # %% ../../nbs/70_evaluation/03_evaluate.ipynb #ec850452
 @patch
+def _fidelity_cap(self:Evaluation, pair:dict, imgs:_Lazy, after:dict) -> dict:
+    "The offline judge's fidelity term, when the clean image is given: a restoration whose LR-PSNR is below the input's is never rated above the clean image."
+    pred, ref, inp = imgs['pred'], imgs['ref'], imgs['input']
+    if pred.shape != ref.shape: return after
+    inp = inp if inp.shape == ref.shape else imresize(inp, size=tuple(ref.shape[-2:])).clamp(0, 1)
+    if lr_psnr(pred, ref).item() >= lr_psnr(inp, ref).item(): return after
+    clean = self._rating(pair['ref'], imgs, 'ref')
+    if clean['score'] is None or after['score'] <= clean['score']: return after
+    return {'score': clean['score'], 'answers': after['answers'] + [f"capped at the clean image's level {clean['score']}: LR-PSNR below the input's"]}
+
+@patch
 def _score_judge(self:Evaluation, pair:dict, imgs:_Lazy, row:dict):
     if self.judge_kind == 'none': return
     c = self.columns()[len(self.metrics):]
     before, after = self._rating(pair['input'], imgs, 'input'), self._rating(pair['pred'], imgs, 'pred')
     d = self._distance(pair, imgs)
     ok = before['score'] is not None and after['score'] is not None
+    if ok and self.judge_kind == 'offline' and 'ref' in pair: after = self._fidelity_cap(pair, imgs, after)
     rs = restoration_score(before['score'], after['score']) if ok else None
     row.update({c[0]: before['score'], c[1]: after['score'], c[2]: rs, c[3]: d, c[4]: final_score(rs, d) if ok else None})
     self.answers.append({'image': pair['name'], 'input': before['answers'], 'output': after['answers']})
@@ -231,7 +249,7 @@ def group_means(self:Evaluation) -> dict[str, dict]:
 def _csv(self:Evaluation) -> str:
     cols = ['image', *self.columns()]
     fmt = lambda v: '' if v is None else (f"{v:.6g}" if isinstance(v, float) else str(v))
-    lines = [','.join(cols)] + [','.join(fmt(r.get(c)) for c in cols) for r in self.rows]
+    lines = [','.join(map(self.header, cols))] + [','.join(fmt(r.get(c)) for c in cols) for r in self.rows]
     return '\n'.join(lines + [','.join(['mean'] + [fmt(v) for v in self.means().values()])]) + '\n'
 
 
@@ -240,15 +258,17 @@ def _csv(self:Evaluation) -> str:
 def _markdown(self:Evaluation) -> str:
     L = [f"# rrlib eval: {self.pred_dir}", '', f"* restorations: `{self.pred_dir}`" + (f"; references: `{self.ref_dir}`" if self.ref_dir else '')
          + (f"; inputs: `{self.input_dir}`" if self.input_dir else ''), f"* images scored: {len(self.rows)}"]
-    L += [f"* {Metric(metric_info(m), self.convention, None, 'cpu').describe()}" for m in self.metrics]
+    c = self.convention
+    if self.metrics: L.append(f"* convention `{c.label}`: " + CONVENTIONS.get(c.label.split('-')[0], f"colour {c.color}, crop {c.crop_border}, sizes {c.size_policy}"))
+    L += [f"* {Metric(metric_info(m), c, None, 'cpu').describe()}" for m in self.metrics]
     if self.judge_kind == 'vlm': L.append(f"* judge: VLM `{Path(self.vlm_dir).name}`, prompt `{self.prompt.name}`, task `{self.task}`")
     if self.judge_kind == 'offline': L.append(f"* judge: {OfflineJudge.label} `{OfflineJudge.name}`, task `{self.task}` — RS/FS here are proxies, not RealIR-Bench's VLM RS")
     if self.judge_kind != 'none': L.append(f"* LPS: " + ('LPIPS-Alex (input vs restoration resized with Lanczos)' if self.lps_metric == 'lpips' else '1 − SSIM (Y of BT.601 YCbCr), input vs restoration resized with Lanczos — an offline stand-in for LPIPS'))
     m = self.means()
-    L += ['', '| ' + ' | '.join(m) + ' |', '|' + '---|' * len(m), '| ' + ' | '.join(f"{v:.4f}" for v in m.values()) + ' |']
+    L += ['', '| ' + ' | '.join(map(self.header, m)) + ' |', '|' + '---|' * len(m), '| ' + ' | '.join(f"{v:.4f}" for v in m.values()) + ' |']
     if (g := self.group_means()):
         cols = list(m)
-        L += ['', '## Per subfolder', '', '| group | n | ' + ' | '.join(cols) + ' |', '|---|---|' + '---|' * len(cols)]
+        L += ['', '## Per subfolder', '', '| group | n | ' + ' | '.join(map(self.header, cols)) + ' |', '|---|---|' + '---|' * len(cols)]
         L += [f"| {k} | {v['n']} | " + ' | '.join(f"{v[c]:.4f}" for c in cols) + ' |' for k, v in g.items()]
     if self.skipped: L += ['', '## Skipped (unreadable)', ''] + [f"* `{n}`: {e}" for n, e in self.skipped]
     if self.notes: L += ['', '## Not scored', ''] + [f"* `{n}` {m}: {e}" for n, m, e in self.notes]
@@ -290,10 +310,12 @@ def _parser() -> argparse.ArgumentParser:
     a('--pred', required=True, help='folder of restorations'); a('--ref', help='folder of clean references (FR metrics)')
     a('--input', help='folder of degraded inputs (RealIR-Bench RS/LPS/FS)')
     a('--metrics', default='', help='comma-separated metric names, e.g. psnr,ssim,lpips,niqe (see `rrlib metrics`)')
-    a('--y-channel', action='store_true', help="color 'y': the Y of BT.601 YCbCr (the SR papers' convention)")
-    a('--color', choices=list(COLORS), help="colour space of the colour-aware metrics (default rgb)")
-    a('--crop-border', type=int, default=0, help='pixels cut from every side before scoring (SR papers: the scale)')
-    a('--size-policy', choices=SIZE_POLICIES, default='error', help='FR metrics on unequal sizes')
+    a('--convention', choices=list(CONVENTIONS), default='pyiqa', help="pyiqa: every metric with pyiqa's default settings (default); sr: Y of BT.601, border cropped by --scale, mod-crop")
+    a('--scale', type=int, help='the SR factor of --convention sr (default 4)')
+    a('--y-channel', action='store_true', help="overrides the convention's colour with 'y': the Y of BT.601 YCbCr")
+    a('--color', choices=list(COLORS), help="overrides the convention's colour of the colour-aware metrics")
+    a('--crop-border', type=int, help="overrides the convention's border crop (pixels cut from every side)")
+    a('--size-policy', choices=SIZE_POLICIES, help="overrides the convention's policy for FR metrics on unequal sizes")
     a('--judge', choices=('none', 'vlm', 'offline'), default='none', help='RealIR-Bench judge (offline = labelled proxy)')
     a('--task', choices=DEGRADATIONS, help='the degradation type the judge rates')
     a('--vlm', help='local Qwen-VL model folder for --judge vlm'); a('--prompt-file', help='judge prompt file (default: rrlib-default-v1)')
@@ -304,10 +326,19 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 # %% ../../nbs/70_evaluation/03_evaluate.ipynb #d00924a9
+def eval_convention(name:str='pyiqa', # a named convention (`CONVENTIONS`)
+                    scale:int|None=None, # the SR factor of 'sr'
+                    color:str|None=None, crop_border:int|None=None, size_policy:str|None=None, # explicit overrides
+                   ) -> Convention:
+    "The convention `rrlib eval` scores with: a named one, with any explicit option put over it."
+    if scale is not None and name != 'sr': raise RRLibError("--scale applies to --convention sr")
+    base = named_convention(name, 4 if scale is None else scale)
+    return Convention(color or base.color, base.crop_border if crop_border is None else crop_border, size_policy or base.size_policy)
+
 def eval_main(argv:list[str]) -> int:
-    "`rrlib eval --pred DIR [--ref DIR] [--input DIR] --metrics LIST [--y-channel] [--crop-border N] --out results.csv`."
+    "`rrlib eval --pred DIR [--ref DIR] [--input DIR] --metrics LIST [--convention pyiqa|sr [--scale S]] [--color C] [--crop-border N] --out results.csv`."
     a = _parser().parse_args(argv)
-    conv = Convention('y' if a.y_channel else (a.color or 'rgb'), a.crop_border, a.size_policy)
+    conv = eval_convention(a.convention, a.scale, 'y' if a.y_channel else a.color, a.crop_border, a.size_policy)
     out = Path(a.out)
     ev = Evaluation(a.pred, a.ref, a.input, a.metrics.split(','), conv, a.judge, a.task, a.vlm, a.prompt_file, a.lps,
                     a.weights_dir, a.device, a.cache or out.with_suffix('.cache.jsonl'), not a.no_progress)
@@ -332,8 +363,8 @@ def bicubic_baseline(hr_dir, # folder of HR images
 # %% ../../nbs/70_evaluation/03_evaluate.ipynb #57fab079
 OFFLINE_FR = {'psnr': ('psnr', Convention('rgb')), 'psnr_y': ('psnr', Convention('y')),
               'ssim_y': ('ssim', Convention('y')), 'gmsd': ('gmsd', Convention())}
-OFFLINE_NR = ('brisque', 'piqe')
-FULL_FR = {'ssim': ('ssim', Convention('rgb')), 'ms_ssim': ('ms_ssim', Convention('rgb')), 'fsim': ('fsim', Convention()),
+OFFLINE_NR = ('brisque-libsvm', 'piqe')
+FULL_FR = {'ssim': ('ssim', Convention()), 'ms_ssim': ('ms_ssim', Convention()), 'fsim': ('fsim', Convention()),
            'vif': ('vif', Convention()), 'vsi': ('vsi', Convention()), 'nlpd': ('nlpd', Convention()), 'cw_ssim': ('cw_ssim', Convention())}
 FULL_NR = ('niqe', 'entropy')
 _OFFLINE:dict = {}
@@ -348,8 +379,7 @@ def _judge_types(judge:OfflineJudge, lq:torch.Tensor, types) -> list[str]:
     "One rated degradation type per image: given, or the one the judge finds most severe in `lq`."
     if isinstance(types, str): types = [types] * len(lq)
     if types is not None: return list(types)
-    levels = torch.stack([judge.scores(lq, t) for t in RATED], 1)  # (B, types)
-    return [RATED[i] for i in levels.argmin(1).tolist()]  # argmin takes the first of ties: the benchmark's order
+    return [w[0] for w in judge.worst(lq, 1)]  # ties: the benchmark's order
 
 # %% ../../nbs/70_evaluation/03_evaluate.ipynb #63362086
 def _judge_levels(judge, x, types) -> torch.Tensor:
@@ -362,7 +392,9 @@ def _judge_levels(judge, x, types) -> torch.Tensor:
 
 def _proxies(restored, clean, lq, types) -> dict[str, float]:
     judge = OfflineJudge(); types = _judge_types(judge, lq, types)
-    before, after, ceil = (_judge_levels(judge, x, types) for x in (lq, restored, clean))
+    before, raw, ceil = (_judge_levels(judge, x, types) for x in (lq, restored, clean))
+    lq_up = lq if lq.shape == clean.shape else imresize(lq, size=tuple(clean.shape[-2:])).clamp(0, 1)
+    after = torch.where(lr_psnr(restored, clean) < lr_psnr(lq_up, clean), torch.minimum(raw, ceil), raw)  # the judge's fidelity term
     rs, rs_clean = (after - before).clamp(min=0), (ceil - before).clamp(min=0)
     d = 1 - _offline('ssim', Convention('y'))(lq, imresize(restored, size=tuple(lq.shape[-2:])).clamp(0, 1) if restored.shape != lq.shape else restored)
     fs = torch.tensor([final_score(float(r), float(l)) for r, l in zip(rs, d)])

@@ -50,7 +50,7 @@ def select_scores(scores:dict[str, dict], # image -> {metric: score (None if not
 
 # %% ../../nbs/70_evaluation/04_iqa_select.ipynb #7af6cef7
 def iqa_select(folder, # the images to curate
-               metrics:list[str]=('brisque', 'niqe'), # no-reference metrics
+               metrics:list[str]=('brisque-libsvm', 'niqe'), # no-reference metrics
                keep:float=0.95, # fraction each metric keeps
                cache=None, weights_dir=None, device='cpu', progress:bool=True) -> Selection:
     "Score `folder` with no-reference `metrics` (cached, resumable) and keep the top `keep` of every one."
@@ -82,9 +82,9 @@ def write_report(sel:Selection, out_dir) -> dict[str, Path]:
 
 # %% ../../nbs/70_evaluation/04_iqa_select.ipynb #9c3b7abf
 def select_main(argv:list[str]) -> int:
-    "`rrlib metrics select --folder DIR [--metrics brisque,niqe] [--keep 0.95] --out DIR`."
+    "`rrlib metrics select --folder DIR [--metrics brisque-libsvm,niqe] [--keep 0.95] --out DIR`."
     p = argparse.ArgumentParser(prog='rrlib metrics select', description='Keep the top fraction of a folder by several no-reference metrics.')
-    p.add_argument('--folder', required=True); p.add_argument('--metrics', default='brisque,niqe')
+    p.add_argument('--folder', required=True); p.add_argument('--metrics', default='brisque-libsvm,niqe')
     p.add_argument('--keep', type=float, default=0.95, help='fraction each metric keeps (FluxGen: 0.95)')
     p.add_argument('--out', required=True, help='folder for kept.txt, dropped.csv, report.md')
     p.add_argument('--cache', help='score cache (default: OUT/scores.cache.jsonl)'); p.add_argument('--weights-dir'); p.add_argument('--device', default='cpu')

@@ -16,19 +16,20 @@ from ..core import RRLibError, MissingWeightsError, check_images
 from ..resize import imresize
 
 # %% auto #0
-__all__ = ['COLORS', 'SIZE_POLICIES', 'ASSETS', 'COLOR_AWARE', 'METRICS', 'FIELD_METRICS', 'Convention', 'sr_convention',
-           'crop_border', 'match_sizes', 'weights_dirs', 'missing_cause', 'weights_guard', 'niqe_params_mat',
-           'BrisquePackage', 'MetricInfo', 'metric_info', 'Metric', 'create_metric', 'metric_status', 'available_table',
+__all__ = ['COLORS', 'SIZE_POLICIES', 'CONVENTIONS', 'SHIPPED', 'ASSETS', 'COLOR_AWARE', 'METRICS', 'FIELD_METRICS', 'Convention',
+           'sr_convention', 'named_convention', 'crop_border', 'match_sizes', 'weights_dirs', 'missing_cause',
+           'weights_guard', 'niqe_params_mat', 'BrisquePackage', 'MetricInfo', 'metric_info', 'pyiqa_kwargs',
+           'native_color', 'Metric', 'create_metric', 'metric_status', 'implementation', 'available_table',
            'metrics_main']
 
 # %% ../../nbs/70_evaluation/00_metrics.ipynb #29a613c5
-COLORS = {'rgb': 'RGB', 'y': 'Y (BT.601 YCbCr)', 'yiq': 'Y (YIQ)'}
+COLORS = {'native': "the metric's pyiqa default", 'rgb': 'RGB', 'y': 'Y (BT.601 YCbCr)', 'yiq': 'Y (YIQ)'}
 SIZE_POLICIES = ('error', 'crop', 'resize')
 
 @dataclass(frozen=True)
 class Convention:
-    "How a metric sees the images: colour space, border crop, unequal sizes."
-    color:str='rgb' # one of `COLORS`
+    "How a metric sees the images: colour space, border crop, unequal sizes; the default is pyiqa's own settings."
+    color:str='native' # one of `COLORS`; 'native': each metric as pyiqa builds it by default
     crop_border:int=0 # pixels cut from every side before scoring
     size_policy:str='error' # one of `SIZE_POLICIES` (FR metrics on unequal sizes)
     def __post_init__(self):
@@ -37,10 +38,26 @@ class Convention:
         if int(self.crop_border) < 0: raise RRLibError(f"crop_border must be >= 0, got {self.crop_border}")
     @property
     def key(self) -> str: return f"{self.color}-crop{self.crop_border}-{self.size_policy}"
+    @property
+    def label(self) -> str:
+        "Its name in tables: 'pyiqa', 'sr-xN' or 'custom:KEY'."
+        if self == Convention(): return 'pyiqa'
+        if self.color == 'y' and self.size_policy == 'crop' and self.crop_border > 0: return f'sr-x{self.crop_border}'
+        return f'custom:{self.key}'
 
 def sr_convention(scale:int) -> Convention:
     "The SR papers' convention: Y of BT.601 YCbCr, border cropped by `scale`, mod-crop on unequal sizes."
     return Convention('y', int(scale), 'crop')
+
+CONVENTIONS = {'pyiqa': "every metric with pyiqa's default settings", 'sr': "Y of BT.601 YCbCr, border cropped by the scale, mod-crop (the SR papers' tables)"}
+
+def named_convention(name:str, # one of `CONVENTIONS`
+                     scale:int=4, # the SR factor ('sr' only)
+                    ) -> Convention:
+    "The `Convention` called `name`."
+    if name == 'pyiqa': return Convention()
+    if name == 'sr': return sr_convention(scale)
+    raise RRLibError(f"unknown convention {name!r}; choose from {list(CONVENTIONS)}")
 
 # %% ../../nbs/70_evaluation/00_metrics.ipynb #4735bfe3
 def crop_border(x:torch.Tensor, # (B, C, H, W)
@@ -72,6 +89,8 @@ def _where(dirs:list[Path], cache:str|Path) -> str:
     return f"{dirs[0]}" if dirs else f"{cache} (or a folder you name with weights_dir / --weights-dir / $RRLIB_WEIGHTS)"
 
 # %% ../../nbs/70_evaluation/00_metrics.ipynb #e43fbd5c
+SHIPPED:dict = {}  # weight file name -> function that writes rrlib's shipped copy of it and returns its path (filled below)
+
 class _Lookup:
     "The weight files one metric construction asked for: found paths, and who asked."
     def __init__(self, owner:str, dirs:list[Path]): self.owner, self.dirs, self.found = owner, dirs, []
@@ -82,9 +101,10 @@ class _Lookup:
         return path
 
     def file(self, name:str, cache:str|Path, url:str='') -> str:
-        "Path of weight file `name` in the user's folders or `cache`; `MissingWeightsError` if in neither."
+        "Path of weight file `name` in the user's folders, `cache`, or rrlib's shipped copy (`SHIPPED`); `MissingWeightsError` if none."
         for d in [*self.dirs, Path(cache)]:
             if (d / name).is_file(): return self.use(str(d / name))
+        if name in SHIPPED: return self.use(SHIPPED[name]())
         src = f" (published at {url})" if url else ''
         raise MissingWeightsError(f"{self.owner} needs the weight file {name}{src}: put it in {_where(self.dirs, cache)}")
 
@@ -194,7 +214,7 @@ def weights_guard(owner:str, # who is building, for the messages (e.g. "metric '
 ASSETS = Path(__import__('rrlib').__file__).parent / 'assets'
 
 def niqe_params_mat() -> str:
-    "The shipped NIQE pristine model written once as the .mat file pyiqa's `NIQE` reads; its path."
+    "The shipped NIQE pristine model written once as the .mat file pyiqa's `NIQE` reads (`niqe_modelparameters.mat`); its path."
     import scipy.io
     src = ASSETS / 'niqe_pris_params.npz'
     dst = Path(tempfile.gettempdir()) / f"rrlib-niqe-{os.getuid() if hasattr(os, 'getuid') else 0}-{src.stat().st_size}.mat"
@@ -204,6 +224,8 @@ def niqe_params_mat() -> str:
         with atomic_path(dst) as tmp:
             scipy.io.savemat(tmp, {'mu_prisparam': p['mu_pris_param'], 'cov_prisparam': p['cov_pris_param']})
     return str(dst)
+
+SHIPPED['niqe_modelparameters.mat'] = niqe_params_mat
 
 # %% ../../nbs/70_evaluation/00_metrics.ipynb #64d52eeb
 class BrisquePackage(torch.nn.Module):
@@ -232,10 +254,10 @@ class MetricInfo:
     pyiqa_name:str|None=None # the pyiqa metric it builds, None for rrlib's own
     color_aware:bool=False # whether `Convention.color` reaches it
     min_size:int=1 # smallest height/width it accepts (after the crop)
-    source:str='' # where its parameters come from, when not pyiqa's download
+    source:str='' # where its parameters come from, when not pyiqa's download; for rrlib's own, what computes it
 
 COLOR_AWARE = ('psnr', 'ssim', 'ms_ssim', 'niqe')
-_MIN_SIZE = {'ms_ssim': 161, 'niqe': 96, 'cw_ssim': 33, 'vif': 41, 'mad': 64, 'piqe': 16, 'nlpd': 32, 'brisque': 16}
+_MIN_SIZE = {'ms_ssim': 161, 'niqe': 96, 'cw_ssim': 33, 'vif': 41, 'mad': 64, 'piqe': 16, 'nlpd': 32, 'brisque': 16, 'brisque-libsvm': 16}
 
 # %% ../../nbs/70_evaluation/00_metrics.ipynb #f6037b74
 def _from_pyiqa(name:str, cfg:dict, alias:str|None=None) -> MetricInfo:
@@ -248,14 +270,15 @@ def _registry() -> dict[str, MetricInfo]:
     reg |= {f'pyiqa:{n}': _from_pyiqa(n, c, f'pyiqa:{n}') for n, c in DEFAULT_CONFIGS.items()}
     for n in ('fid', 'sfid', 'fid_dinov2', 'inception_score'):  # distances between image sets, not per-image scores
         if n in reg: reg[n] = dataclasses.replace(reg[n], mode='set')
-    reg['niqe'] = MetricInfo('niqe', 'NR', True, 'niqe', True, 96, 'rrlib/assets/niqe_pris_params.npz (BasicSR 1.4.2, Apache-2.0)')
-    reg['brisque'] = MetricInfo('brisque', 'NR', True, None, False, 16, 'brisque package (PyPI, Apache-2.0), its own SVM')
+    niqe_src = "niqe_modelparameters.mat from rrlib/assets/niqe_pris_params.npz (MATLAB release numbers, via BasicSR 1.4.2, Apache-2.0)"
+    for n in ('niqe', 'pyiqa:niqe'): reg[n] = dataclasses.replace(reg[n], source=niqe_src)
+    reg['brisque-libsvm'] = MetricInfo('brisque-libsvm', 'NR', True, None, False, 16, "the brisque package (PyPI 'brisque', Apache-2.0) with its own libsvm SVM, not pyiqa's")
     return reg
 
 METRICS = _registry()
 
 # %% ../../nbs/70_evaluation/00_metrics.ipynb #059a7c88
-FIELD_METRICS = ('psnr', 'ssim', 'ms_ssim', 'lpips', 'lpips-vgg', 'dists', 'fid', 'niqe', 'brisque', 'piqe',
+FIELD_METRICS = ('psnr', 'ssim', 'ms_ssim', 'lpips', 'lpips-vgg', 'dists', 'fid', 'niqe', 'brisque', 'brisque-libsvm', 'piqe',
                  'musiq', 'maniqa', 'maniqa-pipal', 'clipiqa', 'clipiqa+', 'clipiqa+_vitL14_512', 'topiq_nr',
                  'topiq_fr', 'fsim', 'vif', 'gmsd', 'nlpd', 'vsi', 'cw_ssim', 'mad', 'entropy')
 
@@ -267,17 +290,18 @@ def metric_info(name:str) -> MetricInfo:
     raise RRLibError(f"unknown metric {name!r}" + (f"; did you mean {', '.join(near)}?" if near else "; `rrlib metrics --all` lists them"))
 
 # %% ../../nbs/70_evaluation/00_metrics.ipynb #78f41d98
-def _color_kwargs(info:MetricInfo, color:str) -> dict:
-    if not info.color_aware: return {}
-    if info.name == 'niqe': return {'test_y_channel': True, 'color_space': 'yiq' if color == 'yiq' else 'ycbcr'}
+def pyiqa_kwargs(info:MetricInfo, convention:Convention) -> dict:
+    "The keyword arguments rrlib passes to `pyiqa.create_metric` for `info` under `convention` (none: pyiqa's defaults)."
+    color = convention.color
+    if not info.color_aware or color == 'native': return {}
+    if info.pyiqa_name == 'niqe' and color == 'rgb': raise RRLibError("niqe scores one luma channel: use color native (pyiqa: Y of YIQ), y or yiq, not rgb")
     if color == 'rgb': return {'test_y_channel': False}
     return {'test_y_channel': True, 'color_space': {'y': 'ycbcr', 'yiq': 'yiq'}[color]}
 
 def _build(info:MetricInfo, convention:Convention, device, weights_dir) -> torch.nn.Module:
-    if info.name == 'brisque': return BrisquePackage()
+    if info.pyiqa_name is None: return BrisquePackage()
     import pyiqa
-    kw = _color_kwargs(info, convention.color)
-    if info.name == 'niqe': kw['pretrained_model_path'] = niqe_params_mat()
+    kw = pyiqa_kwargs(info, convention)
     with weights_guard(f"metric {info.name!r}", weights_dir):
         try: return pyiqa.create_metric(info.pyiqa_name, device=device, **kw)
         except ModuleNotFoundError as e:
@@ -287,6 +311,14 @@ def _build(info:MetricInfo, convention:Convention, device, weights_dir) -> torch
             raise
 
 # %% ../../nbs/70_evaluation/00_metrics.ipynb #42b30ea6
+def native_color(info:MetricInfo) -> str:
+    "What pyiqa's default settings of `info`'s metric score: 'RGB', 'Y (YIQ)', or 'its own' (the metric handles RGB itself)."
+    if info.pyiqa_name is None: return 'its own'
+    from pyiqa.default_model_configs import DEFAULT_CONFIGS
+    opts = DEFAULT_CONFIGS[info.pyiqa_name]['metric_opts']
+    if 'test_y_channel' not in opts: return 'its own'
+    return f"Y ({opts.get('color_space', 'yiq').upper()})" if opts['test_y_channel'] else 'RGB'
+
 class Metric:
     "One metric under one convention: `metric(pred, ref=None)` -> (B,) float64 scores."
     def __init__(self, info:MetricInfo, convention:Convention, net:torch.nn.Module, device):
@@ -296,11 +328,11 @@ class Metric:
     def name(self) -> str: return self.info.name
 
     def describe(self) -> str:
-        "The convention this metric is computed with, in words."
+        "The convention this metric is computed with, in words, and the convention's name."
         c = self.convention
-        color = COLORS[c.color] if self.info.color_aware else 'native (pyiqa default)'
-        if self.info.name == 'niqe': color = 'Y (YIQ)' if c.color == 'yiq' else 'Y (BT.601 YCbCr)'
-        return f"{self.name}: {color}, crop {c.crop_border}" + (f", sizes: {c.size_policy}" if self.info.mode == 'FR' else '')
+        color = COLORS[c.color] if self.info.color_aware and c.color != 'native' else f"pyiqa default: {native_color(self.info)}"
+        sizes = f", sizes: {c.size_policy}" if self.info.mode == 'FR' else ''
+        return f"{self.name}: {color}, crop {c.crop_border}{sizes} [{c.label}]"
 
 # %% ../../nbs/70_evaluation/00_metrics.ipynb #9965b8dc
 @patch
@@ -335,7 +367,7 @@ def metric_status(name:str, # a metric name
                  ) -> tuple[str, str]:
     "('ok' | 'missing' | 'unavailable', one line of detail) for metric `name` on this machine."
     info = metric_info(name)
-    if info.source: return 'ok', f"no download: {info.source}"
+    if info.pyiqa_name is None: return 'ok', 'nothing to download (its model ships with the package)'
     with warnings.catch_warnings(), contextlib.redirect_stdout(open(os.devnull, 'w')):
         warnings.simplefilter('ignore')
         try:
@@ -346,13 +378,22 @@ def metric_status(name:str, # a metric name
     return 'ok', ('weights found: ' + ', '.join(lk.found)) if lk.found else 'no weights needed'
 
 # %% ../../nbs/70_evaluation/00_metrics.ipynb #ece846d5
+def implementation(info:MetricInfo) -> str:
+    "Who computes `info`'s metric: pyiqa's metric of that name (and where its parameters come from), or rrlib's own."
+    if info.pyiqa_name is None: return info.source
+    import pyiqa
+    return f"pyiqa {pyiqa.__version__} '{info.pyiqa_name}'" + (f" ({info.source})" if info.source else '')
+
 def available_table(names=FIELD_METRICS, weights_dir=None) -> str:
-    "A plain-text table: metric, FR/NR, better, status, detail."
+    "A plain-text table: metric, FR/NR, better, status, what it scores under the pyiqa convention, implementation, detail."
     rows = []
     for n in names:
         info, (status, detail) = metric_info(n), metric_status(n, weights_dir)
-        rows.append(f"{n:<22} {info.mode:<3} {'lower' if info.lower_better else 'higher':<7} {status:<12} {detail}")
-    return '\n'.join([f"{'metric':<22} {'':<3} {'better':<7} {'status':<12} detail", *rows])
+        conv = native_color(info) + (' *' if info.color_aware else '')
+        rows.append(f"{n:<22} {info.mode:<3} {'lower' if info.lower_better else 'higher':<7} {status:<12} {conv:<11} {implementation(info)}: {detail}")
+    head = f"{'metric':<22} {'':<3} {'better':<7} {'status':<12} {'convention':<11} implementation: detail"
+    foot = "convention: what the metric scores under --convention pyiqa (pyiqa's defaults); * follows --color / --convention sr"
+    return '\n'.join([head, *rows, foot])
 
 def metrics_main(argv:list[str]) -> int:
     "`rrlib metrics --available [--all] [--metrics a,b] [--weights-dir DIR]`; (`rrlib metrics select …`, which curates a folder, is `rrlib.evaluation.iqa_select.select_main`)."

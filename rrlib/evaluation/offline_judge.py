@@ -6,6 +6,8 @@ Docs: https://rrlib.github.io/rrlib/70_evaluation/offline_judge.html.md"""
 
 # %% ../../nbs/70_evaluation/02_offline_judge.ipynb #d490fba4
 from __future__ import annotations
+import math
+import numpy as np
 import torch
 import torch.nn.functional as F
 from ..core import RRLibError, check_images
@@ -13,7 +15,7 @@ from .realir import DEGRADATIONS, Rating
 
 # %% auto #0
 __all__ = ['ESTIMATORS', 'RATED', 'luma', 'noise_sigma', 'blur_level', 'blockiness', 'darkness', 'dark_channel', 'streakiness',
-           'periodicity', 'glare', 'severity_levels', 'OfflineJudge']
+           'periodicity', 'glare', 'severity_levels', 'severity', 'lr_psnr', 'OfflineJudge']
 
 # %% ../../nbs/70_evaluation/02_offline_judge.ipynb #2851c804
 def luma(x:torch.Tensor) -> torch.Tensor:
@@ -23,10 +25,24 @@ def luma(x:torch.Tensor) -> torch.Tensor:
 def _box(y:torch.Tensor, k:int) -> torch.Tensor:
     return F.avg_pool2d(F.pad(y, (k // 2,) * 4, mode='replicate'), k, 1)
 
+def _ycc(x:torch.Tensor) -> tuple[torch.Tensor, ...]:
+    "BT.601 luma and the two colour differences (Cb, Cr), each (B, 1, H, W)."
+    y = luma(x); return y, (x[:, 2:3] - y) * 0.564, (x[:, 0:1] - y) * 0.713
+
+def _patch_noise(c:torch.Tensor, p:int=6, keep:float=0.8) -> torch.Tensor:
+    "(B,) σ of one channel from its p × p patches (stride 2), the `keep` least textured: the mean of the largest set of smallest covariance eigenvalues whose mean does not exceed their median (Chen, Zhu & Heng 2015)."
+    out = []
+    for P in F.unfold(c, p, stride=2).transpose(1, 2):  # (patches, p²) of one image
+        v = P.var(1); P = P[v <= torch.quantile(v, keep)]  # drop the most textured patches (Liu et al. 2013 select weak texture)
+        P = P - P.mean(0, keepdim=True)
+        e = torch.linalg.eigvalsh((P.T @ P / len(P)).double()).clamp(min=0)  # ascending
+        k = next(k for k in range(len(e), 0, -1) if e[:k].mean() <= e[:k].median() * (1 + 1e-4))
+        out.append(e[:k].mean().sqrt())
+    return torch.stack(out).to(c.dtype)
+
 def noise_sigma(x:torch.Tensor) -> torch.Tensor:
-    "(B,) noise σ in [0, 1] units: median |Laplacian-difference response| / 0.6745 / 6."
-    k = torch.tensor([[1., -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=x.dtype, device=x.device)[None, None]
-    return F.conv2d(luma(x), k).flatten(1).abs().median(1).values / 0.6745 / 6
+    "(B,) noise σ in [0, 1] units: the patch-covariance estimate on luma and on the two colour differences (× 1.5), the largest."
+    return torch.stack([_patch_noise(c) * (1.5 if i else 1.) for i, c in enumerate(_ycc(x))], 1).max(1).values
 
 # %% ../../nbs/70_evaluation/02_offline_judge.ipynb #9470ffbf
 def blur_level(x:torch.Tensor) -> torch.Tensor:
@@ -40,12 +56,14 @@ def blur_level(x:torch.Tensor) -> torch.Tensor:
     return torch.maximum(*out)
 
 def blockiness(x:torch.Tensor, grid:int=8) -> torch.Tensor:
-    "(B,) mean luma step across the `grid` block boundaries ÷ mean step elsewhere (1 = no blocks)."
+    "(B,) mean luma step on the `grid`-pixel lattice at its strongest offset ÷ the mean step at the other offsets (1 = no blocks)."
     y, r = luma(x), []
     for dim in (3, 2):
-        d = y.diff(dim=dim).abs().movedim(dim, -1)
-        at = (torch.arange(d.shape[-1], device=x.device) + 1) % grid == 0
-        r.append(d[..., at].flatten(1).mean(1) / d[..., ~at].flatten(1).mean(1).clamp(min=1e-8))
+        d = y.diff(dim=dim).abs().movedim(dim, -1).flatten(1, -2).mean(1)  # (B, L): mean step per column (row)
+        L = d.shape[-1] // grid * grid
+        prof = d[:, :L].reshape(len(d), -1, grid).mean(1)  # (B, grid): mean step per offset
+        best = prof.max(1).values
+        r.append(best / ((prof.sum(1) - best) / (grid - 1)).clamp(min=1e-8))
     return (r[0] + r[1]) / 2
 
 # %% ../../nbs/70_evaluation/02_offline_judge.ipynb #46a4e479
@@ -54,29 +72,44 @@ def darkness(x:torch.Tensor) -> torch.Tensor:
     return 1 - luma(x).flatten(1).mean(1)
 
 def dark_channel(x:torch.Tensor, k:int=15) -> torch.Tensor:
-    "(B,) mean of the dark channel: per-pixel min over RGB, then min over a k × k window."
-    return (-F.max_pool2d(-x.min(1, keepdim=True).values, k, 1, k // 2)).flatten(1).mean(1)
+    "(B,) mean of the dark channel (per-pixel min over RGB, then min over a k × k window) over the pixels that are not near-white (sky, white backgrounds)."
+    dc = -F.max_pool2d(-x.min(1, keepdim=True).values, k, 1, k // 2)
+    w = (_box(luma(x), 9) <= 0.9).float()
+    return (dc * w).flatten(1).sum(1) / w.flatten(1).sum(1).clamp(min=1)
 
-def streakiness(x:torch.Tensor) -> torch.Tensor:
-    "(B,) anisotropy of the bright high-pass residual: stronger-axis ÷ weaker-axis mean step."
-    r = (luma(x) - _box(luma(x), 7)).clamp(min=0)
-    gx, gy = r.diff(dim=3).abs().flatten(1).mean(1), r.diff(dim=2).abs().flatten(1).mean(1)
-    return torch.maximum(gx, gy) / torch.minimum(gx, gy).clamp(min=1e-8)
+def streakiness(x:torch.Tensor, n:int=12, k:int=15) -> torch.Tensor:
+    "(B,) energy of the bright high-pass residual after a `k`-px line filter: the strongest of `n` orientations ÷ their mean (streaks share one direction)."
+    y = luma(x); r = (y - _box(y, 7)).clamp(min=0)
+    t, ks = torch.arange(k) - k // 2, torch.zeros(n, 1, k, k, dtype=x.dtype, device=x.device)
+    for i in range(n):
+        a = math.pi * i / n
+        ks[i, 0, k // 2 + (t * math.sin(a)).round().long(), k // 2 + (t * math.cos(a)).round().long()] = 1 / k
+    e = F.conv2d(r, ks, padding=k // 2).pow(2).flatten(2).mean(2)  # (B, n)
+    return e.max(1).values / e.mean(1).clamp(min=1e-12)
 
 # %% ../../nbs/70_evaluation/02_offline_judge.ipynb #ba629bdd
-def periodicity(x:torch.Tensor) -> torch.Tensor:
-    "(B,) strongest spectral peak above 6 % of the sampling rate ÷ the median there, of the Hann-windowed high-pass luma."
+def periodicity(x:torch.Tensor, grid:int=8) -> torch.Tensor:
+    "(B,) strongest spectral peak above 6 % of the sampling rate, off the `grid`-px harmonics (JPEG blocks), ÷ the median there, of the Hann-windowed high-pass luma."
     y = luma(x) - _box(luma(x), 9)
     H, W = y.shape[-2:]
     win = torch.hann_window(H, periodic=False, dtype=x.dtype, device=x.device)[:, None] * torch.hann_window(W, periodic=False, dtype=x.dtype, device=x.device)[None]
     m = torch.fft.fftshift(torch.fft.fft2(y[:, 0] * win), dim=(-2, -1)).abs()
     fy, fx = (torch.arange(H, device=x.device) - H // 2) / H, (torch.arange(W, device=x.device) - W // 2) / W
-    m = m[:, (fy[:, None] ** 2 + fx[None] ** 2).sqrt() > 0.06]
+    off = lambda f, n: (f * grid - (f * grid).round()).abs() * n / grid > 1.5  # more than 1.5 bins from every k / grid
+    m = m[:, ((fy[:, None] ** 2 + fx[None] ** 2).sqrt() > 0.06) & off(fy, H)[:, None] & off(fx, W)[None]]
     return m.max(1).values / m.median(1).values.clamp(min=1e-8)
 
 def glare(x:torch.Tensor) -> torch.Tensor:
-    "(B,) fraction of pixels whose 9 × 9 mean luma exceeds 0.92."
-    return (_box(luma(x), 9) > 0.92).float().flatten(1).mean(1)
+    "(B,) fraction of pixels on a bright smooth ramp (9 × 9 mean luma > 0.9, 9 × 9 std in (0.004, 0.06)) inside bright regions that do not touch the border: a halo, not a white background, a sky or texture."
+    import scipy.ndimage as nd
+    y = luma(x); m = _box(y, 9); sd = (_box(y * y, 9) - m * m).clamp(min=0).sqrt()
+    ramp = ((m > 0.9) & (sd > 0.004) & (sd < 0.06))[:, 0].cpu().numpy()
+    out = []
+    for bright, rp in zip((m > 0.9)[:, 0].cpu().numpy(), ramp):
+        lab, _ = nd.label(bright)
+        edge = np.setdiff1d(np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]])), [0])
+        out.append((rp & ~np.isin(lab, edge)).mean())
+    return torch.tensor(out, dtype=x.dtype, device=x.device)
 
 # %% ../../nbs/70_evaluation/02_offline_judge.ipynb #d3cb6a79
 ESTIMATORS = {  # type: (statistic, the four thresholds between levels 5|4|3|2|1, in increasing severity)
@@ -85,9 +118,9 @@ ESTIMATORS = {  # type: (statistic, the four thresholds between levels 5|4|3|2|1
     'compression': (blockiness, (1.1, 1.25, 1.5, 2.0)),
     'low_light': (darkness, (0.75, 0.83, 0.9, 0.95)),
     'haze': (dark_channel, (0.2, 0.33, 0.48, 0.62)),
-    'rain': (streakiness, (1.6, 2.5, 4.0, 6.0)),
-    'moire': (periodicity, (40.0, 70.0, 120.0, 250.0)),
-    'flare': (glare, (0.005, 0.03, 0.1, 0.25)),
+    'rain': (streakiness, (1.45, 1.65, 1.9, 2.4)),
+    'moire': (periodicity, (80.0, 140.0, 240.0, 500.0)),
+    'flare': (glare, (0.002, 0.01, 0.04, 0.1)),
 }
 RATED = tuple(t for t in DEGRADATIONS if t in ESTIMATORS)
 
@@ -95,10 +128,25 @@ def severity_levels(stat:torch.Tensor, thresholds) -> torch.Tensor:
     "1-5 levels (5 = none) from a statistic that grows with severity."
     return 5 - (stat[:, None] > torch.tensor(thresholds, dtype=stat.dtype, device=stat.device)[None]).sum(1)
 
+def severity(stat:torch.Tensor, thresholds) -> torch.Tensor:
+    "Continuous severity in [0, 4]: piecewise linear through (0, 0) and (threshold i, i + 0.5), up to 4 — `5 − level` without the steps, to rank types."
+    xs = [0., *thresholds]; ys = [0., .5, 1.5, 2.5, 3.5]
+    s = torch.zeros_like(stat)
+    for i in range(4):
+        f = ((stat - xs[i]) / (xs[i + 1] - xs[i])).clamp(0, 1)
+        s = torch.where(stat > xs[i], ys[i] + f * (ys[i + 1] - ys[i]), s)
+    return torch.where(stat > xs[4], 3.5 + 0.5 * ((stat - xs[4]) / (xs[4] - xs[3])).clamp(0, 1), s)
+
 # %% ../../nbs/70_evaluation/02_offline_judge.ipynb #822d2c79
+def lr_psnr(x:torch.Tensor, ref:torch.Tensor, factor:int=4) -> torch.Tensor:
+    "(B,) LR-PSNR: PSNR of BT.601 luma after a `factor`× area downscale of both (the NTIRE perceptual-SR consistency check)."
+    if x.shape[-2:] != ref.shape[-2:]: raise RRLibError(f"lr_psnr needs one size, got {tuple(x.shape[-2:])} and {tuple(ref.shape[-2:])}")
+    a, b = (F.avg_pool2d(luma(t.float()), factor) for t in (x, ref))
+    return -10 * torch.log10((a - b).pow(2).flatten(1).mean(1).clamp(min=1e-10))
+
 class OfflineJudge:
     "The offline proxy of RealIR-Bench's VLM judge: classical statistics cut into 1-5 levels (5 = none)."
-    name = 'offline-proxy-v1'
+    name = 'offline-proxy-v2'
     label = 'offline judge (classical per-type estimators; a proxy, not the VLM RS)'
 
     def scores(self, x:torch.Tensor, # (B, 3, H, W) in [0, 1]
@@ -109,6 +157,25 @@ class OfflineJudge:
             raise RRLibError(f"the offline judge has no estimator for {degradation!r}; it rates {RATED}")
         stat, th = ESTIMATORS[degradation]
         return severity_levels(stat(check_images(x).float()), th)
+
+    def severities(self, x:torch.Tensor) -> torch.Tensor:
+        "(B, len(RATED)) continuous severities (0 none … 4 extreme) of every rated type."
+        x = check_images(x).float()
+        return torch.stack([severity(ESTIMATORS[t][0](x), ESTIMATORS[t][1]) for t in RATED], 1)
+
+    def worst(self, x:torch.Tensor, k:int=3) -> list[list[str]]:
+        "Per image, the `k` rated types it finds most severe, worst first."
+        return [[RATED[i] for i in row.argsort(descending=True, stable=True)[:k].tolist()] for row in self.severities(x)]
+
+    def restoration_scores(self, restored:torch.Tensor, # (B, 3, H, W) restorations
+                           degradation:str, # one of `RATED`
+                           lq:torch.Tensor, # (B, 3, H, W) the inputs, at the restorations' size
+                           clean:torch.Tensor, # (B, 3, H, W) the clean references
+                          ) -> torch.Tensor:
+        "(B,) levels of `restored`, never above the clean image's where its LR-PSNR is below the input's: no reward for texture that is not there."
+        after, ceil = self.scores(restored, degradation), self.scores(clean, degradation)
+        worse = lr_psnr(restored, clean) < lr_psnr(lq, clean)
+        return torch.where(worse, torch.minimum(after, ceil), after)
 
     def rate(self, image:torch.Tensor, degradation:str) -> Rating:
         "A `Rating` like the VLM judge's; the 'answer' is the statistic. Reflection is not rated (None)."
