@@ -152,3 +152,17 @@ def test_empty_and_truncated_files_are_skipped(trained, photos, tmp_path, capsys
     assert _restore(photos, tmp_path / 'o', '--adapter', trained) == 0
     rep = json.loads((tmp_path / 'o' / 'restore_report.json').read_text())
     assert sorted(s['file'] for s in rep['skipped']) == ['corrupt.png', 'cut.png', 'empty.jpg'] and len(rep['restored']) == 4
+
+
+def test_sampling_follows_the_run_unless_given(trained, photos, tmp_path, capsys):
+    "--steps, --strength and --color-fix default to the run's num_inference_steps, strength and color_fix."
+    run_cfg = json.loads((trained / 'config.json').read_text())
+    assert main(['restore', str(photos / 'rgb.png'), str(tmp_path / 'a'), '--adapter', str(trained), '--quiet']) == 0
+    s = json.loads((tmp_path / 'a' / 'restore_report.json').read_text())['settings']
+    assert (s['steps'], s['strength'], s['color_fix']) == (run_cfg['num_inference_steps'], run_cfg['strength'], run_cfg['color_fix'])
+    assert main(['restore', str(photos / 'rgb.png'), str(tmp_path / 'b'), '--adapter', str(trained), '--quiet',
+                 '--steps', '4', '--strength', '0.5', '--color-fix', 'adain']) == 0
+    s = json.loads((tmp_path / 'b' / 'restore_report.json').read_text())['settings']
+    assert (s['steps'], s['strength'], s['color_fix']) == (4, 0.5, 'adain')
+    assert main(['restore', str(photos / 'rgb.png'), str(tmp_path / 'c'), '--adapter', str(trained), '--strength', '0']) != 0
+    assert '--strength 0.0: must lie in (0, 1]' in capsys.readouterr().err

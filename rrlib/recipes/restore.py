@@ -101,6 +101,7 @@ class Restorer:
     adapter_dir:Path
     multiple:int # image sides must be divisible by this (the codec's factor × 2)
     downscale:int # pixels per latent pixel
+    sampling:dict # how the run sampled: num_inference_steps, strength, color_fix (its config.json; the papers' 20 / 1 / none where it has none)
 
 def load_restorer(adapter:str|Path|None, # a run folder or its adapter/ (None: refused, see `NO_ADAPTER`)
                   method:str|None=None, # default: the run's method ('fluxir' without a run config.json)
@@ -128,7 +129,8 @@ def load_restorer(adapter:str|Path|None, # a run folder or its adapter/ (None: r
     except Exception as e: raise RRLibError(f"{ad}: not a {method} adapter for {base} ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
     trained = trained.to(device).eval().requires_grad_(False)
     f = int(prior.codec.downscale)
-    return Restorer(m.make_pipeline(trained), prior, method, base, ad, 2 * f, f)
+    sampling = {k: run.get(k, d) for k, d in (('num_inference_steps', 20), ('strength', 1.0), ('color_fix', 'none'))}
+    return Restorer(m.make_pipeline(trained), prior, method, base, ad, 2 * f, f, sampling)
 
 # %% ../../nbs/80_recipes/01_restore.ipynb #55a169c1
 def output_size(hw:tuple[int, int], # input (H, W)
@@ -156,6 +158,7 @@ def restore_photos(r:Restorer, # from `load_restorer`
                    color:str='none', # 'none', 'wavelet', 'adain'
                    guidance_scale:float|None=None, # passed to pipelines that take it
                    on_tile=None, # (index, count) after each latent tile
+                   strength:float=1.0, # img2img start from the noised LQ latent (1: from pure noise)
                   ) -> list[Photo]:
     "The restorations of `photos` at `upscale` × their size, alpha, bit depth and grey kept."
     if color not in COLOR_FIXES: raise RRLibError(f"unknown colour fix {color!r}; choose one of {', '.join(COLOR_FIXES)}")
@@ -165,7 +168,7 @@ def restore_photos(r:Restorer, # from `load_restorer`
     t, ov = (None, 0) if not tile else (max(2, tile // r.downscale // 2 * 2), tile_overlap // r.downscale)
     with tiling(t, ov, on_tile):
         out = _call(r.pipeline, x, num_inference_steps=steps, generator=seed, batch_size=len(photos),
-                    guidance_scale=guidance_scale, progress=False)
+                    guidance_scale=guidance_scale, progress=False, strength=strength)
     out = color_fix(out[..., :size[0], :size[1]].float().cpu(), lq, color)
     return [Photo(out[i:i + 1], None if p.alpha is None else _resize(p.alpha, size), p.bits, p.gray, p.icc) for i, p in enumerate(photos)]
 
@@ -203,6 +206,7 @@ def restore(inp:str|Path, # an image file or a folder (searched recursively)
             overwrite:bool=False, # redo outputs that exist
             progress:bool=True, # a progress bar over images (and over tiles of a big image)
             log=print, # where the summary line goes
+            strength:float=1.0, # img2img start from the noised LQ latent (1: from pure noise)
            ) -> dict:
     "Restore `inp` into `out`; return the report (also written to `restore_report.json`)."
     from tqdm.auto import tqdm
@@ -223,7 +227,7 @@ def restore(inp:str|Path, # an image file or a folder (searched recursively)
         names, photos, dests = zip(*groups.pop(size))
         try:
             outs = restore_photos(restorer, list(photos), upscale, steps, file_seed(seed, names[0]), tile, tile_overlap, color,
-                                  guidance_scale, on_tile)
+                                  guidance_scale, on_tile, strength)
             for n, o, d in zip(names, outs, dests):
                 try: write_photo(d, o); restored.append(n)
                 except (RRLibError, OSError) as e: skipped.append({'file': n, 'reason': f"cannot write {d}: {e}"})
@@ -244,7 +248,7 @@ def restore(inp:str|Path, # an image file or a folder (searched recursively)
     report = {'restored': restored, 'already_done': done, 'skipped': skipped,
               'settings': {'input': str(inp), 'output': str(out), 'method': restorer.method, 'base_model': restorer.base_model,
                            'adapter': str(restorer.adapter_dir), 'upscale': upscale, 'steps': steps, 'seed': seed,
-                           'batch_size': batch_size, 'tile': tile, 'tile_overlap': tile_overlap, 'color_fix': color,
+                           'batch_size': batch_size, 'tile': tile, 'tile_overlap': tile_overlap, 'color_fix': color, 'strength': strength,
                            'guidance_scale': guidance_scale, 'ext': ext, 'overwrite': overwrite},
               'seconds': round(time.time() - t0, 2)}
     path = _report_path(jobs, Path(out)); atomic_write_text(path, json.dumps(report, indent=1))
@@ -266,10 +270,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument('--method', default=None, help=f"restoration method (default: the run's); one of {', '.join(sorted(METHODS))}")
     p.add_argument('--base-model', default=None, help="'tiny-flux', … or a local prior folder (default: the run's)")
     p.add_argument('--upscale', type=float, default=1.0, help='output side ÷ input side (default 1); the LQ is resized to it (bicubic) before restoring')
-    p.add_argument('--steps', type=int, default=20, help='sampling steps (default 20)')
+    p.add_argument('--steps', type=int, default=None, help="sampling steps of the whole schedule (default: the run's num_inference_steps)")
+    p.add_argument('--strength', type=float, default=None, help="img2img: run this share of the schedule from the noised LQ latent, in (0, 1]; 1 starts from pure noise (default: the run's)")
     p.add_argument('--seed', type=int, default=0, help='run seed (default 0)')
     p.add_argument('--batch-size', type=int, default=1, help='photos of the same output size restored together (default 1)')
-    p.add_argument('--color-fix', default='none', choices=list(COLOR_FIXES), help='colour correction against the LQ (default none)')
+    p.add_argument('--color-fix', default=None, choices=list(COLOR_FIXES), help="colour correction against the LQ (default: the run's)")
     p.add_argument('--tile', type=int, default=0, help='latent tiles of this side in output pixels, blended by weights (default 0: untiled)')
     p.add_argument('--tile-overlap', type=int, default=32, help='overlap of tiles in output pixels (default 32)')
     p.add_argument('--vae-tile', action='store_true', help="the VAE encodes and decodes in tiles (diffusers' enable_tiling)")
@@ -296,13 +301,15 @@ def _memory_modes(r:Restorer, args, log=print):
 def restore_main(argv:list[str]) -> int:
     "`rrlib restore INPUT OUTPUT --adapter RUN [--upscale S] [--steps N] [--tile T] [--color-fix wavelet] …`."
     args = _parser().parse_args(argv)
-    if args.steps < 1: raise RRLibError(f"--steps {args.steps}: must be at least 1")
+    if args.steps is not None and args.steps < 1: raise RRLibError(f"--steps {args.steps}: must be at least 1")
+    if args.strength is not None and not 0 < args.strength <= 1: raise RRLibError(f"--strength {args.strength}: must lie in (0, 1]")
     if args.tile < 0 or args.tile_overlap < 0: raise RRLibError("--tile and --tile-overlap must not be negative")
     if args.tile and args.tile_overlap >= args.tile: raise RRLibError(f"--tile-overlap {args.tile_overlap} must be smaller than --tile {args.tile}: lower --tile-overlap")
     jobs = restore_jobs(args.input, args.output, args.ext)  # usage errors before loading anything
     if args.adapter is None: raise RRLibError(NO_ADAPTER)
     r = load_restorer(args.adapter, args.method, args.base_model, args.device, DTYPES[args.dtype], args.guidance_scale)
     _memory_modes(r, args)
-    rep = restore(args.input, args.output, r, args.upscale, args.steps, args.seed, args.batch_size, args.tile or None,
-                  args.tile_overlap, args.color_fix, args.guidance_scale, args.ext, args.overwrite, progress=not args.quiet)
+    s = {k: v if v is not None else r.sampling[k] for k, v in (('num_inference_steps', args.steps), ('strength', args.strength), ('color_fix', args.color_fix))}
+    rep = restore(args.input, args.output, r, args.upscale, s['num_inference_steps'], args.seed, args.batch_size, args.tile or None,
+                  args.tile_overlap, s['color_fix'], args.guidance_scale, args.ext, args.overwrite, progress=not args.quiet, strength=s['strength'])
     return 1 if rep['skipped'] and not rep['restored'] and not rep['already_done'] else 0
