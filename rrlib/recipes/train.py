@@ -197,12 +197,13 @@ def restore_whole(pipe, # the method's pipeline
                   photos:dict, # {name: {'hq', 'lq'}} from `heldout_photos`
                   cfg:RunConfig, # its sampling settings and crop size
                   downscale:int, # pixels per latent pixel of the codec
+                  tiles_per_batch:int=16, # latent tiles per model call
                  ) -> tuple[dict, dict]:
     "({name: restored}, {name: scores}) of whole photos, in latent tiles of the training crop (a quarter overlap)."
     tile = max(2, cfg.crop_size // downscale // 2 * 2)
     restored, scores = {}, {}
     for n, ph in photos.items():
-        with tiling(tile, tile // 4): restored[n] = pipe(ph['lq'], **sampling_kwargs(cfg), batch_size=1, progress=False)
+        with tiling(tile, tile // 4, tiles_per_batch=tiles_per_batch): restored[n] = pipe(ph['lq'], **sampling_kwargs(cfg), batch_size=1, progress=False)
         y = offline_metrics(restored[n], ph['hq'], ph['lq'])
         scores[n] = {'psnr_lq': round(y['lq/psnr_y'], 4), 'psnr_restored': round(y['restored/psnr_y'], 4),
                      **{k: round(v, 4) for k, v in consistency_scores(restored[n], ph['hq'], ph['lq']).items()}}

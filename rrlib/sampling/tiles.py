@@ -57,23 +57,37 @@ def _crop(cond, rows:slice, cols:slice, hw:tuple):
     if isinstance(cond, dict): return {k: _crop(v, rows, cols, hw) for k, v in cond.items()}
     return cond
 
+def _stack(conds:list, n:int):
+    "The window crops of `cond` stacked along the batch: tensors with `n` rows are concatenated, anything else is shared."
+    first = conds[0]
+    if torch.is_tensor(first): return torch.cat(conds) if first.ndim and first.shape[0] == n else first
+    if isinstance(first, (tuple, list)): return type(first)(_stack(list(x), n) for x in zip(*conds))
+    if isinstance(first, dict): return {k: _stack([c[k] for c in conds], n) for k in first}
+    return first
+
 def tiled_model(model, # (z, t, cond) -> prediction shaped like z
                 tile:int, # window side in latent pixels
                 overlap:int=8, # minimum overlap of windows in latent pixels
                 on_tile=None, # called with (index, count) after each window (e.g. a progress bar)
+                tiles_per_batch:int=1, # windows sent through the model together (memory grows with it)
                ):
     "The model applied window by window over the latent, predictions blended by weights (MultiDiffusion)."
+    if tiles_per_batch < 1: raise RRLibError(f"tiles_per_batch must be at least 1, got {tiles_per_batch}")
     def run(z, t, cond):
-        hw = tuple(z.shape[-2:])
+        hw, B = tuple(z.shape[-2:]), z.shape[0]
         windows = tile_weights(hw, tile, overlap)
         if len(windows) == 1: return model(z, t, cond)
         acc, norm = None, torch.zeros(hw, device=z.device, dtype=torch.float32)
-        for i, (r, c, w) in enumerate(windows):
-            v = model(z[..., r, c], t, _crop(cond, r, c, hw)).float()
-            if acc is None: acc = torch.zeros((*v.shape[:-2], *hw), device=z.device, dtype=torch.float32)
-            w = w.to(z.device)
-            acc[..., r, c] += v * w; norm[r, c] += w
-            if on_tile is not None: on_tile(i, len(windows))
+        for i0 in range(0, len(windows), tiles_per_batch):
+            chunk = windows[i0:i0 + tiles_per_batch]
+            zs = torch.cat([z[..., r, c] for r, c, _ in chunk])
+            ts = t.repeat(len(chunk)) if torch.is_tensor(t) and t.ndim == 1 and t.shape[0] == B else t
+            v = model(zs, ts, _stack([_crop(cond, r, c, hw) for r, c, _ in chunk], B)).float()
+            if acc is None: acc = torch.zeros((B, *v.shape[1:-2], *hw), device=z.device, dtype=torch.float32)
+            for j, (r, c, w) in enumerate(chunk):
+                w = w.to(z.device)
+                acc[..., r, c] += v[j * B:(j + 1) * B] * w; norm[r, c] += w
+                if on_tile is not None: on_tile(i0 + j, len(windows))
         return (acc / norm).to(z.dtype)
     return run
 
@@ -83,9 +97,10 @@ _TILING = contextvars.ContextVar('rrlib_tiling', default=None)
 @contextlib.contextmanager
 def tiling(tile:int|None, # window side in latent pixels; None or 0: untiled
            overlap:int=8, # minimum overlap in latent pixels
-           on_tile=None): # called with (index, count) after each window
+           on_tile=None, # called with (index, count) after each window
+           tiles_per_batch:int=1): # windows per model call
     "Within the context, `restore_images` samples in latent tiles."
-    token = _TILING.set((tile, overlap, on_tile) if tile else None)
+    token = _TILING.set((tile, overlap, on_tile, tiles_per_batch) if tile else None)
     try: yield
     finally: _TILING.reset(token)
 
