@@ -49,7 +49,8 @@ def from_transformer(cls:ConcatDenoiser, transformer:FluxTransformer2DModel, # t
         w = sd['x_embedder.weight']
         sd['x_embedder.weight'] = torch.cat([w, torch.zeros_like(w)], 1)  # the LQ half at zero: the prior's output at first
         m.transformer.load_state_dict(sd)
-    return m.to(device=transformer.device, dtype=transformer.dtype)
+    m = m.to(transformer.device)
+    return m if m.dtype == transformer.dtype else m.to(dtype=transformer.dtype)
 
 # %% ../../nbs/60_methods/06_concat.ipynb #f3e94d68
 def concat_velocity(prior, # a FluxPrior
