@@ -56,8 +56,8 @@ class RunConfig:
     se_rank:int|None = field(default=16, metadata={'method_param': True}) # FluxIR: SE layer rank r (0: full-rank linear)
     method_params:dict = field(default_factory=dict) # other method-specific arguments (papermill: -y "method_params: {lora_rank: 32}")
     num_inference_steps:int = 20 # Euler steps of the whole sampling schedule when restoring
-    strength:float = 1.0 # img2img start: the share of that schedule run from the LQ latent noised to it (1: from pure noise, as the papers)
-    color_fix:str = 'none' # colour fix of restorations against their LQ input: 'none', 'wavelet' (StableSR), 'adain'
+    strength:float = 0.6 # img2img start: the share of that schedule run from the LQ latent noised to it (1: from pure noise, as the papers)
+    color_fix:str = 'wavelet' # colour fix of restorations against their LQ input: 'none', 'wavelet' (StableSR), 'adain'
     guidance_scale:float = 3.5 # FLUX.1-dev distilled guidance (ignored by the tiny prior)
     n_heldout:int = 32 # held-out crops scored at the end
     restore_photos:bool = True # also restore the held-out source photos whole (tiled at crop_size), into heldout_photos/
