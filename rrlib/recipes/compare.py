@@ -67,6 +67,7 @@ def _row(restored, heldout, restored_photos) -> dict:
     c = consistency_scores(restored, heldout['hq'], heldout['lq'])
     return {'psnr': off['restored/psnr_y'], 'ssim': off['restored/ssim_y'],
             **{k.removesuffix('_restored'): v for k, v in c.items() if k.endswith('_restored')},
+            **{m: off[f'restored/{m}'] for m in OFFLINE_NR if f'restored/{m}' in off},  # no-reference, on the crops
             **{f'photo_{k}': v for k, v in _nr(restored_photos).items()}}
 
 def run_config(run_dir:str|Path) -> RunConfig:
@@ -112,11 +113,8 @@ def score_table(rows:dict, # name -> score row (`rescore`, `input_scores`)
                ):
     "A DataFrame of the rows, with their verdicts against `ref`."
     import pandas as pd
-    df = pd.DataFrame(rows).T
-    for name in df.index:
-        if name != ref:
-            for k, v in verdict(rows[name], rows[ref]).items(): df.loc[name, k] = v
-    return df
+    v = {n: verdict(r, rows[ref]) if n != ref else {k: '' for k in ('consistent', 'detailed', 'beyond_input')} for n, r in rows.items()}
+    return pd.DataFrame({n: {**r, **v[n]} for n, r in rows.items()}).T
 
 def pd_figure(rows:dict, x:str='photo_niqe', y:str='psnr'):
     "Perception against distortion: one point per row (NIQE of the whole photos against held-out PSNR), the input marked."
