@@ -14,10 +14,11 @@ import torch, pyiqa
 from accelerate import Accelerator, PartialState
 from accelerate.utils import set_seed, DistributedDataParallelKwargs
 from ..core import RRLibError, atomic_write_text, as_generator, resolve
-from ..io import load_folder
+from ..io import load_folder, load_image
 from ..degradations import degrade
 from ..data.datasets import embedded_images, split_sources, PairedCrops, heldout_pairs, random_crops, upsample_like
-from ..data.datasets import MixedBatches, split_real_standin, real_standin_pairs
+from ..data.datasets import MixedBatches, split_real_standin, real_standin_pairs, FixedPairs
+from ..data.manifests import open_records, split_records, ManifestPairs
 from ..data.codecs import load_codec
 from ..priors.base import load_prior
 from ..training.objectives import timestep_sampler as make_sampler
@@ -27,7 +28,8 @@ from ..methods.registry import METHODS, Method, build_method, default_prior, ste
 from ..evaluation.evaluate import offline_metrics
 
 # %% auto #0
-__all__ = ['RunConfig', 'prior_name', 'method_kwargs', 'load_run_prior', 'run_data', 'is_two_stage', 'two_stage_data',
+__all__ = ['RunConfig', 'prior_name', 'method_kwargs', 'load_run_prior', 'run_data', 'RecordData', 'record_data',
+           'training_batches', 'sources_text', 'is_two_stage', 'two_stage_data', 'record_two_stage_sources',
            'micro_batch_size', 'RecordedBatches', 'ValidationImages', 'batch_figure', 'loss_figure',
            'before_after_figure', 'TrainRun', 'run', 'parse_field', 'load_run_config', 'train_main']
 
@@ -38,7 +40,7 @@ class RunConfig:
     method:str = 'fluxir' # restoration method (see rrlib.methods.registry.METHODS)
     base_model:str = 'auto' # 'auto' (the method's embedded tiny prior), 'tiny-flux', or a local model folder (e.g. FLUX.1-dev)
     codec:str = 'auto' # 'auto' (the prior's own: pixel-unshuffle for tiny priors, the folder's AutoencoderKL), 'pixel-unshuffle[:F]', or a local VAE folder
-    data:str = 'embedded' # 'embedded' (scikit-image/matplotlib photos) or a folder of clean images
+    data:str = 'embedded' # 'embedded' (scikit-image/matplotlib photos), a folder of clean images, a manifest (*.jsonl) or a paired folder (hq/ lq/)
     degradation:str = 'realesrgan-x4plus' # degradation preset (rrlib degrade --list)
     crop_size:int = 64 # training / held-out crop side in pixels
     downscale:int = 2 # shrink embedded photos first (area) so crops hold more content
@@ -100,12 +102,13 @@ def load_run_prior(cfg:RunConfig, device, dtype):
 
 # %% ../../nbs/80_recipes/00_train.ipynb #ecb07969
 def run_data(cfg:RunConfig, degrade_fn) -> tuple:
-    "(training photos {source: [images]}, held-out source names, held-out pairs {'hq', 'lq'})."
+    "(training photos {source: [images]} or a manifest's `RecordData`, held-out source names, held-out pairs {'hq', 'lq'})."
     if cfg.data == 'embedded':
         train_names, held_names = split_sources()
         photos = {k: v for k, v in embedded_images(cfg.downscale).items() if k in train_names}
         heldout = heldout_pairs(degrade_fn, n=cfg.n_heldout, size=cfg.crop_size, downscale=cfg.downscale)
         return photos, held_names, heldout
+    if (records := open_records(cfg.data)) is not None: return record_data(cfg, records, degrade_fn)
     imgs = load_folder(cfg.data)
     names = sorted(imgs); held_names = names[::10]  # every 10th image held out
     photos = {k: [v] for k, v in imgs.items() if k not in held_names}
@@ -113,6 +116,31 @@ def run_data(cfg:RunConfig, degrade_fn) -> tuple:
     hq = random_crops({k: [imgs[k]] for k in held_names}, cfg.n_heldout, cfg.crop_size, g, flip=False)
     lq, _ = degrade_fn(hq, g)
     return photos, held_names, {'hq': hq, 'lq': upsample_like(lq, hq)}
+
+# %% ../../nbs/80_recipes/00_train.ipynb #1635ef5f
+@dataclass
+class RecordData:
+    "A manifest's or paired folder's records and their split: what `run_data` gives in place of photos."
+    records:object # a `Manifest` or a list of records
+    split:dict # `split_records`' output
+    source:str # `cfg.data`
+
+    def describe(self) -> str: return f"{len(self.records)} records of {self.source} ({len(self.split['train_names'])} clean images)"
+
+def record_data(cfg:RunConfig, records, degrade_fn) -> tuple:
+    "`run_data` for a manifest or paired folder: (RecordData, held-out clean images, held-out pairs on their own LQs)."
+    split = split_records(records)
+    held = ManifestPairs(records, degrade_fn, cfg.crop_size, indices=split['heldout'], flip=False).sample(cfg.n_heldout, as_generator(1234))
+    names = split['heldout_names']
+    return RecordData(records, split, str(cfg.data)), names if len(names) <= 20 else f"{len(names)} clean images", {k: held[k] for k in ('hq', 'lq')}
+
+def training_batches(cfg:RunConfig, photos, degrade_fn, batch_size:int, rank:int=0):
+    "The one-stage training batches: `PairedCrops` of the photos, or `ManifestPairs` of a manifest's training records."
+    if isinstance(photos, RecordData):
+        return ManifestPairs(photos.records, degrade_fn, cfg.crop_size, batch_size, cfg.seed, rank, indices=photos.split['train'] + photos.split['real'])
+    return PairedCrops(photos, degrade_fn, size=cfg.crop_size, batch_size=batch_size, seed=cfg.seed, stream=rank)
+
+def sources_text(photos) -> str: return photos.describe() if isinstance(photos, RecordData) else str(sorted(photos))
 
 # %% ../../nbs/80_recipes/00_train.ipynb #8c1ad413
 def is_two_stage(cfg:RunConfig, m:Method) -> bool:
@@ -125,21 +153,40 @@ def two_stage_data(cfg:RunConfig, m:Method, photos:dict, degrade_fn, stage1_step
                   ) -> tuple:
     "(mixed batches, validate(module, step) -> PSNR on the real stand-in, a description) of the two-stage recipe."
     bs = batch_size or cfg.batch_size
-    syn_names, real_names = split_real_standin(sorted(photos))
     real_degrade = lambda hq, g: degrade(hq, cfg.real_degradation, g)
-    real_photos = {k: photos[k] for k in real_names}
-    real_pairs = real_standin_pairs(real_degrade, real_photos, n=cfg.n_real_pairs, size=cfg.crop_size, batch_size=bs)
-    val = real_standin_pairs(real_degrade, real_photos, n=cfg.n_val, size=cfg.crop_size, seed=8765)
-    synthetic = PairedCrops({k: photos[k] for k in syn_names}, degrade_fn, size=cfg.crop_size, batch_size=bs, seed=cfg.seed, stream=rank)
+    if isinstance(photos, RecordData): synthetic, real_pairs, val, syn_names, real_about = record_two_stage_sources(cfg, photos, degrade_fn, real_degrade, bs, rank)
+    else:
+        syn_names, real_names = split_real_standin(sorted(photos))
+        real_photos = {k: photos[k] for k in real_names}
+        real_pairs = real_standin_pairs(real_degrade, real_photos, n=cfg.n_real_pairs, size=cfg.crop_size, batch_size=bs)
+        val = real_standin_pairs(real_degrade, real_photos, n=cfg.n_val, size=cfg.crop_size, seed=8765)
+        synthetic = PairedCrops({k: photos[k] for k in syn_names}, degrade_fn, size=cfg.crop_size, batch_size=bs, seed=cfg.seed, stream=rank)
+        syn_names, real_about = sorted(syn_names), f"real STAND-IN sources (degraded by {cfg.real_degradation}): {real_names}"
     batches = MixedBatches(synthetic, real_pairs, bs, cfg.real_fraction, start_step=stage1_steps, seed=cfg.seed, rank=rank)
     val_psnr = pyiqa.create_metric('psnr', test_y_channel=True, color_space='ycbcr', device='cpu')
     def validate(module, step):
         x = m.make_pipeline(module)(val.lq, num_inference_steps=cfg.val_inference_steps, generator=cfg.seed,
                                     guidance_scale=cfg.guidance_scale, progress=False)
         return val_psnr(x.float().cpu(), val.hq).mean().item()
-    about = (f"two-stage: steps 0-{stage1_steps - 1} synthetic ({sorted(syn_names)}), constant lr; steps {stage1_steps}-{cfg.max_steps - 1} "
-             f"real : synthetic = {cfg.real_fraction:g} : {1 - cfg.real_fraction:g}, cosine lr\nreal STAND-IN sources (degraded by {cfg.real_degradation}): {real_names}")
+    about = (f"two-stage: steps 0-{stage1_steps - 1} synthetic ({syn_names}), constant lr; steps {stage1_steps}-{cfg.max_steps - 1} "
+             f"real : synthetic = {cfg.real_fraction:g} : {1 - cfg.real_fraction:g}, cosine lr\n{real_about}")
     return batches, validate, about
+
+def record_two_stage_sources(cfg:RunConfig, data:RecordData, degrade_fn, real_degrade, bs:int, rank:int=0) -> tuple:
+    "(synthetic, real, validation pairs, synthetic sources, description) of a manifest: its records marked `real`, else a stand-in."
+    R, s = data.records, data.split
+    if s['real']:
+        v = ManifestPairs(R, None, cfg.crop_size, indices=s['real'], flip=False).sample(cfg.n_val, as_generator(8765))
+        return (ManifestPairs(R, degrade_fn, cfg.crop_size, bs, cfg.seed, rank, indices=s['train']),
+                ManifestPairs(R, None, cfg.crop_size, bs, cfg.seed, rank, indices=s['real']), FixedPairs(v['hq'], v['lq']),
+                data.describe(), f"real pairs: the {len(s['real'])} records of {data.source} marked real")
+    _, stand = split_real_standin(s['train_names']); stand = stand[:16]  # at most 16 clean images held apart, in memory
+    photos = {k: [load_image(k)] for k in stand}
+    keep = [i for i in s['train'] if R[i]['hq'] not in photos]
+    return (ManifestPairs(R, degrade_fn, cfg.crop_size, bs, cfg.seed, rank, indices=keep),
+            real_standin_pairs(real_degrade, photos, n=cfg.n_real_pairs, size=cfg.crop_size, batch_size=bs),
+            real_standin_pairs(real_degrade, photos, n=cfg.n_val, size=cfg.crop_size, seed=8765),
+            f"{len(keep)} records of {data.source}", f"real STAND-IN: {len(stand)} clean images of {data.source} held apart, degraded by {cfg.real_degradation}")
 
 # %% ../../nbs/80_recipes/00_train.ipynb #2c66d5bb
 def micro_batch_size(cfg:RunConfig, num_processes:int=1) -> int:
@@ -158,9 +205,11 @@ class RecordedBatches:
         self.batches, self.path = batches, Path(folder) / f'crops_rank{rank}.jsonl'
         self.path.parent.mkdir(parents=True, exist_ok=True)
     def batch(self, step:int) -> dict:
-        "The wrapped batch of `step`, recorded as {'step', 'n', 'hq'}."
+        "The wrapped batch of `step`, recorded as {'step', 'n', 'hq'} (and a manifest's record 'index' and 'instruction' lists)."
         b = self.batches.batch(step)
-        with open(self.path, 'a') as f: f.write(json.dumps({'step': step, 'n': len(b['hq']), 'hq': tensors_hash([b['hq']])}) + '\n')
+        rec = {'step': step, 'n': len(b['hq']), 'hq': tensors_hash([b['hq']]), **{k: list(b[k]) for k in ('instruction',) if k in b}}
+        if 'index' in b: rec['index'] = b['index'].tolist()
+        with open(self.path, 'a') as f: f.write(json.dumps(rec) + '\n')
         return b
     def __getattr__(self, name): return getattr(self.batches, name)
 
@@ -260,8 +309,8 @@ def run(cfg:RunConfig) -> TrainRun:
     photos, held_names, heldout = run_data(cfg, degrade_fn)
     micro = micro_batch_size(cfg, accelerator.num_processes)
     rank = accelerator.process_index
-    batches = PairedCrops(photos, degrade_fn, size=cfg.crop_size, batch_size=micro, seed=cfg.seed, stream=rank)
-    print(f"training sources: {sorted(photos)}\nheld-out sources: {held_names}")
+    batches = training_batches(cfg, photos, degrade_fn, micro, rank)
+    print(f"training sources: {sources_text(photos)}\nheld-out sources: {held_names}")
     two_stage = is_two_stage(cfg, m)
     stage1_steps = int(cfg.stage1_fraction * cfg.max_steps) if two_stage else 0
     if two_stage:

@@ -1,0 +1,71 @@
+"Training from manifests and paired folders: `train.ipynb`'s `data` takes a nine-type `pairs.jsonl`, and the editing method trains with each pair's own instruction."
+import json, subprocess, sys
+import torch
+from rrlib.data.manifests import Manifest, ManifestPairs
+from test_train_notebook import _papermill
+
+SHORT_EDIT = ['-p', 'method', 'editing', '-p', 'n_val', '2', '-p', 'val_inference_steps', '1', '-p', 'batch_size', '4']
+
+
+def nine_types(root, out, types=('rain', 'haze', 'noise')):
+    r = subprocess.run([sys.executable, str(root / 'data_recipes' / 'nine_types.py'), '--clean', 'embedded', '--out', str(out),
+                        '--types', *types, '--downscale', '4'], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return out / 'pairs.jsonl'
+
+
+def test_editing_trains_with_each_pairs_instruction(root, venv_bin, tmp_path, monkeypatch):
+    pairs = nine_types(root, tmp_path / 'nine')
+    monkeypatch.setenv('RRLIB_TRAIN_DEBUG', str(tmp_path / 'debug'))
+    nb = _papermill(root, venv_bin, tmp_path / 'run', '-p', 'data', str(pairs), *SHORT_EDIT)
+    text = '\n'.join(''.join(o.get('text', '')) for c in nb['cells'] for o in c.get('outputs', []))
+    assert '48 records of' in text and (tmp_path / 'run' / 'metrics.json').is_file()
+    m = Manifest(pairs)
+    steps = [json.loads(l) for l in (tmp_path / 'debug' / 'crops_rank0.jsonl').read_text().splitlines()]
+    assert [s['step'] for s in steps] == [0, 1, 2, 3]
+    seen = 0
+    for s in steps:
+        for i, ins in zip(s['index'], s['instruction']):
+            if i < 0: assert ins is None; continue  # a real stand-in pair of stage 2: the method's own instruction
+            assert ins == m[i]['instruction']; seen += 1
+    assert seen >= 12 and len({ins for s in steps for ins in s['instruction'] if ins}) >= 2, "several instructions in training"
+
+
+def test_the_model_sees_the_records_instructions(root, tmp_path):
+    "In process: the text tokens the transformer gets in a training step are the encodings of the batch's records' instructions."
+    from rrlib.priors.base import load_prior
+    from rrlib.methods.registry import build_method, step_loss_for
+    from rrlib.training.objectives import timestep_sampler
+    m = Manifest(nine_types(root, tmp_path / 'nine', ('rain', 'moire')))
+    prior = load_prior('tiny-flux-kontext'); method = build_method('editing', prior)
+    batches = ManifestPairs(m, size=32, batch_size=6, seed=3)
+    seen = []
+    h = prior.transformer.register_forward_pre_hook(lambda mod, a, kw: seen.append(kw['encoder_hidden_states']), with_kwargs=True)
+    try: step_loss_for(method, prior, batches, timestep_sampler('uniform'))(0, torch.Generator().manual_seed(0), method.adapter)
+    finally: h.remove()
+    ins = [m[i]['instruction'] for i in batches.batch(0)['index'].tolist()]
+    assert len(set(ins)) == 2
+    assert torch.equal(seen[0], torch.cat([prior.prompt(1, s)[0] for s in ins]))
+
+
+def test_paired_folder_and_unreadable_pairs(root, tmp_path):
+    "A paired folder (hq/ lq/) trains like a manifest; a corrupt LQ is reported and skipped, not a crash."
+    import warnings
+    from rrlib.io import save_image
+    from rrlib.data.datasets import embedded_images
+    from rrlib.recipes.train import RunConfig, run_data, training_batches, sources_text
+    d = tmp_path / 'paired'
+    for k, name in enumerate(['astronaut', 'coffee', 'chelsea', 'rocket']):
+        x = embedded_images(4)[name][0]
+        save_image(x, d / 'hq' / f'{name}.png'); save_image(torch.nn.functional.avg_pool2d(x, 4), d / 'lq' / f'{name}.jpg')
+    (d / 'lq' / 'rocket.jpg').write_bytes(b'not a jpeg')
+    cfg = RunConfig(data=str(d), crop_size=32, n_heldout=2)
+    photos, held, heldout = run_data(cfg, None)
+    assert heldout['hq'].shape == heldout['lq'].shape == (2, 3, 32, 32) and held == [str(d / 'hq' / 'astronaut.png')]
+    assert '4 records' in sources_text(photos)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter('always')
+        bs = [training_batches(cfg, photos, None, 8).batch(s) for s in range(3)]
+    assert all(b['hq'].shape == (8, 3, 32, 32) for b in bs)
+    assert any('rocket.jpg' in str(x.message) for x in w), "the unreadable LQ is reported"
+    assert all(photos.records[i]['hq'].endswith(('coffee.png', 'chelsea.png')) for b in bs for i in b['index'].tolist())
