@@ -107,6 +107,7 @@ class ManifestPairs:
     stream: int = 0 # the process's rank
     indices: list|None = None # the records drawn from (None: all)
     flip: bool = True # random horizontal flips
+    align: int = 1 # crop offsets are multiples of this (a latent cache's codec factor: the same crops in latent space)
     cache_size: int = 64 # decoded images kept in memory
 
     def __post_init__(self):
@@ -132,7 +133,8 @@ def _fit(x:torch.Tensor, size:int) -> torch.Tensor:
 def _crop(self:ManifestPairs, hq, lq, g):
     hq, lq = _fit(hq, self.size), None if lq is None else _fit(lq, self.size)
     H, W = hq.shape[-2:]
-    y = torch.randint(H - self.size + 1, (1,), generator=g).item(); x = torch.randint(W - self.size + 1, (1,), generator=g).item()
+    a = self.align
+    y = torch.randint((H - self.size) // a + 1, (1,), generator=g).item() * a; x = torch.randint((W - self.size) // a + 1, (1,), generator=g).item() * a
     c = [t[0, :, y:y + self.size, x:x + self.size] if t is not None else None for t in (hq, lq)]
     if self.flip and torch.rand(1, generator=g).item() < 0.5: c = [t.flip(-1) if t is not None else None for t in c]
     return c

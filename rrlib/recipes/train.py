@@ -19,6 +19,7 @@ from ..degradations import degrade
 from ..data.datasets import embedded_images, split_sources, PairedCrops, heldout_pairs, random_crops, upsample_like
 from ..data.datasets import MixedBatches, split_real_standin, real_standin_pairs, FixedPairs
 from ..data.manifests import open_records, split_records, ManifestPairs
+from ..data.latent_cache import LatentCache, CachedPairs, is_latent_cache
 from ..data.codecs import load_codec
 from ..priors.base import load_prior
 from ..training.objectives import timestep_sampler as make_sampler
@@ -29,9 +30,9 @@ from ..evaluation.evaluate import offline_metrics
 
 # %% auto #0
 __all__ = ['RunConfig', 'prior_name', 'method_kwargs', 'load_run_prior', 'run_data', 'RecordData', 'record_data',
-           'training_batches', 'sources_text', 'is_two_stage', 'two_stage_data', 'record_two_stage_sources',
-           'micro_batch_size', 'RecordedBatches', 'ValidationImages', 'batch_figure', 'loss_figure',
-           'before_after_figure', 'TrainRun', 'run', 'parse_field', 'load_run_config', 'train_main']
+           'training_batches', 'check_cached', 'sources_text', 'is_two_stage', 'two_stage_data',
+           'record_two_stage_sources', 'micro_batch_size', 'RecordedBatches', 'ValidationImages', 'batch_figure',
+           'loss_figure', 'before_after_figure', 'TrainRun', 'run', 'parse_field', 'load_run_config', 'train_main']
 
 # %% ../../nbs/80_recipes/00_train.ipynb #e422e3e9
 @dataclass
@@ -108,6 +109,7 @@ def run_data(cfg:RunConfig, degrade_fn) -> tuple:
         photos = {k: v for k, v in embedded_images(cfg.downscale).items() if k in train_names}
         heldout = heldout_pairs(degrade_fn, n=cfg.n_heldout, size=cfg.crop_size, downscale=cfg.downscale)
         return photos, held_names, heldout
+    if is_latent_cache(cfg.data): return record_data(cfg, (c := LatentCache(cfg.data)).records, degrade_fn, c)
     if (records := open_records(cfg.data)) is not None: return record_data(cfg, records, degrade_fn)
     imgs = load_folder(cfg.data)
     names = sorted(imgs); held_names = names[::10]  # every 10th image held out
@@ -124,21 +126,32 @@ class RecordData:
     records:object # a `Manifest` or a list of records
     split:dict # `split_records`' output
     source:str # `cfg.data`
+    cache:LatentCache|None = None # the latent cache training reads from (the held-out pairs come from the images)
 
     def describe(self) -> str: return f"{len(self.records)} records of {self.source} ({len(self.split['train_names'])} clean images)"
 
-def record_data(cfg:RunConfig, records, degrade_fn) -> tuple:
+def record_data(cfg:RunConfig, records, degrade_fn, cache=None) -> tuple:
     "`run_data` for a manifest or paired folder: (RecordData, held-out clean images, held-out pairs on their own LQs)."
     split = split_records(records)
     held = ManifestPairs(records, degrade_fn, cfg.crop_size, indices=split['heldout'], flip=False).sample(cfg.n_heldout, as_generator(1234))
     names = split['heldout_names']
-    return RecordData(records, split, str(cfg.data)), names if len(names) <= 20 else f"{len(names)} clean images", {k: held[k] for k in ('hq', 'lq')}
+    return RecordData(records, split, str(cfg.data), cache), names if len(names) <= 20 else f"{len(names)} clean images", {k: held[k] for k in ('hq', 'lq')}
 
-def training_batches(cfg:RunConfig, photos, degrade_fn, batch_size:int, rank:int=0):
-    "The one-stage training batches: `PairedCrops` of the photos, or `ManifestPairs` of a manifest's training records."
+def training_batches(cfg:RunConfig, photos, degrade_fn, batch_size:int, rank:int=0,
+                     align:int=1): # a manifest's crops on the codec's latent grid: the crops its latent cache gives
+    "The one-stage training batches: `PairedCrops` of the photos, or `ManifestPairs` (or `CachedPairs`) of a manifest's training records."
+    if isinstance(photos, RecordData) and photos.cache is not None:
+        return CachedPairs(photos.cache, cfg.crop_size, batch_size, cfg.seed, rank, photos.split['train'] + photos.split['real'], photos.cache.index['flips'])
     if isinstance(photos, RecordData):
-        return ManifestPairs(photos.records, degrade_fn, cfg.crop_size, batch_size, cfg.seed, rank, indices=photos.split['train'] + photos.split['real'])
+        return ManifestPairs(photos.records, degrade_fn, cfg.crop_size, batch_size, cfg.seed, rank, indices=photos.split['train'] + photos.split['real'], align=align)
     return PairedCrops(photos, degrade_fn, size=cfg.crop_size, batch_size=batch_size, seed=cfg.seed, stream=rank)
+
+def check_cached(batches, prior, m:Method):
+    "Fail unless the prior's codec wrote the cache and the method trains from latents alone."
+    if not isinstance(batches, CachedPairs): return
+    batches.check_codec(prior.codec)
+    if m.step_loss is not None or (m.condition is not None and m.name != 'editing'):
+        raise RRLibError(f"the {m.name} method reads the pixels of its training pairs; train it from the manifest, not the latent cache")
 
 def sources_text(photos) -> str: return photos.describe() if isinstance(photos, RecordData) else str(sorted(photos))
 
@@ -175,6 +188,7 @@ def two_stage_data(cfg:RunConfig, m:Method, photos:dict, degrade_fn, stage1_step
 def record_two_stage_sources(cfg:RunConfig, data:RecordData, degrade_fn, real_degrade, bs:int, rank:int=0) -> tuple:
     "(synthetic, real, validation pairs, synthetic sources, description) of a manifest: its records marked `real`, else a stand-in."
     R, s = data.records, data.split
+    if data.cache is not None: raise RRLibError("the latent cache serves one-stage runs: give recipe='one-stage', or the manifest itself as data")
     if s['real']:
         v = ManifestPairs(R, None, cfg.crop_size, indices=s['real'], flip=False).sample(cfg.n_val, as_generator(8765))
         return (ManifestPairs(R, degrade_fn, cfg.crop_size, bs, cfg.seed, rank, indices=s['train']),
@@ -207,7 +221,8 @@ class RecordedBatches:
     def batch(self, step:int) -> dict:
         "The wrapped batch of `step`, recorded as {'step', 'n', 'hq'} (and a manifest's record 'index' and 'instruction' lists)."
         b = self.batches.batch(step)
-        rec = {'step': step, 'n': len(b['hq']), 'hq': tensors_hash([b['hq']]), **{k: list(b[k]) for k in ('instruction',) if k in b}}
+        x = b['hq'] if 'hq' in b else b['z_hq']
+        rec = {'step': step, 'n': len(x), 'hq': tensors_hash([x]), **{k: list(b[k]) for k in ('instruction',) if k in b}}
         if 'index' in b: rec['index'] = b['index'].tolist()
         with open(self.path, 'a') as f: f.write(json.dumps(rec) + '\n')
         return b
@@ -230,10 +245,11 @@ class ValidationImages(Callback):
             if hasattr(tr, 'log_images'): tr.log_images({'val/lq': self.lq, 'val/restored': x, 'val/clean': self.hq}, step=st.step)
 
 # %% ../../nbs/80_recipes/00_train.ipynb #0fb8d56e
-def batch_figure(b:dict, # a training batch {'hq', 'lq'}
-                 degradation:str):
+def batch_figure(b:dict, # a training batch {'hq', 'lq'} (or a latent cache's {'z_hq', 'z_lq'})
+                 degradation:str, decode=None): # latents -> images on the CPU (for a latent cache's batch)
     "The first (up to) 8 pairs of a training batch: clean above, degraded below."
     import matplotlib.pyplot as plt
+    if 'hq' not in b: b = {k: decode(b[f'z_{k}'][:8]) for k in ('hq', 'lq')}
     nb = min(8, len(b['hq']))
     fig, axs = plt.subplots(2, nb, figsize=(1.5 * nb, 3.2), squeeze=False)
     for i in range(nb):
@@ -309,13 +325,13 @@ def run(cfg:RunConfig) -> TrainRun:
     photos, held_names, heldout = run_data(cfg, degrade_fn)
     micro = micro_batch_size(cfg, accelerator.num_processes)
     rank = accelerator.process_index
-    batches = training_batches(cfg, photos, degrade_fn, micro, rank)
+    batches = training_batches(cfg, photos, degrade_fn, micro, rank, prior.codec.downscale); check_cached(batches, prior, m)
     print(f"training sources: {sources_text(photos)}\nheld-out sources: {held_names}")
     two_stage = is_two_stage(cfg, m)
     stage1_steps = int(cfg.stage1_fraction * cfg.max_steps) if two_stage else 0
     if two_stage:
         batches, validate, about = two_stage_data(cfg, m, photos, degrade_fn, stage1_steps, micro, rank); print(about)
-    figures = {'batch': batch_figure(batches.batch(0), cfg.degradation)}
+    figures = {'batch': batch_figure(batches.batch(0), cfg.degradation, lambda z: prior.codec.decode(z.to(device, dtype)).float().cpu())}
     # training
     cfg = replace(cfg, timestep_sampler=cfg.timestep_sampler or m.train_defaults.get('timestep_sampler', 'clamped_uniform'),
                   alpha=m.train_defaults.get('alpha', 1.0) if cfg.alpha is None else cfg.alpha)
