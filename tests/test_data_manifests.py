@@ -69,3 +69,32 @@ def test_paired_folder_and_unreadable_pairs(root, tmp_path):
     assert all(b['hq'].shape == (8, 3, 32, 32) for b in bs)
     assert any('rocket.jpg' in str(x.message) for x in w), "the unreadable LQ is reported"
     assert all(photos.records[i]['hq'].endswith(('coffee.png', 'chelsea.png')) for b in bs for i in b['index'].tolist())
+
+
+def test_captions_reach_dra_and_dreamclear_prompts(tmp_path):
+    "A manifest's captions are the text conditioning each sample trains with: DRA's (SD3) and DreamClear's (PixArt) prompts."
+    from rrlib.io import save_image
+    from rrlib.data.datasets import embedded_images
+    from rrlib.data.manifests import write_manifest
+    from rrlib.priors.base import load_prior
+    from rrlib.methods.registry import build_method, step_loss_for
+    from rrlib.training.objectives import timestep_sampler
+    recs = []
+    for k, (name, cap) in enumerate([('astronaut', 'an astronaut'), ('coffee', 'a cup of coffee'), ('chelsea', '')]):
+        x = embedded_images(4)[name][0]; save_image(x, tmp_path / f'{name}.png')
+        save_image(torch.nn.functional.avg_pool2d(x, 2), tmp_path / f'{name}_lq.png')
+        recs.append({'hq': str(tmp_path / f'{name}.png'), 'lq': str(tmp_path / f'{name}_lq.png'), 'caption': cap})
+    m = Manifest(write_manifest(tmp_path / 'pairs.jsonl', recs))
+    for method, kw, module, grab in (('dra', {'p_lq_target': 0.0}, lambda p: p.transformer, lambda a, k: k['encoder_hidden_states']),
+                                     ('dreamclear', {'reference': 'none'}, lambda p: p.transformer.caption_projection, lambda a, k: a[0])):
+        from rrlib.methods.registry import default_prior
+        prior = load_prior(default_prior(method)); meth = build_method(method, prior, **kw)
+        batches = ManifestPairs(m, size=32, batch_size=6, seed=1)
+        seen = []
+        h = module(prior).register_forward_pre_hook(lambda mod, a, k: seen.append(grab(a, k).detach()), with_kwargs=True)
+        try: step_loss_for(meth, prior, batches, timestep_sampler('uniform'))(0, torch.Generator().manual_seed(0), meth.adapter)
+        finally: h.remove()
+        caps = batches.batch(0)['caption']
+        assert len(set(caps)) >= 2, caps
+        assert torch.equal(seen[0], prior.captions(caps)[0].to(seen[0])), method
+        if '' in caps: assert torch.equal(seen[0][caps.index('')], prior.prompt(1)[0][0].to(seen[0])), "no caption: the empty prompt"
