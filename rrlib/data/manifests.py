@@ -19,8 +19,8 @@ from ..resize import resize
 from .datasets import step_generator, upsample_like
 
 # %% auto #0
-__all__ = ['MANIFEST_KEYS', 'resolve_record', 'Manifest', 'write_manifest', 'paired_folder_records', 'is_paired_folder',
-           'open_records', 'ManifestPairs', 'split_records']
+__all__ = ['MANIFEST_KEYS', 'INSTRUCTIONS', 'resolve_record', 'Manifest', 'write_manifest', 'paired_folder_records',
+           'is_paired_folder', 'open_records', 'ManifestPairs', 'split_records']
 
 # %% ../../nbs/20_data/02_manifests.ipynb #646b3ad0
 MANIFEST_KEYS = ('hq', 'lq', 'caption', 'instruction', 'type', 'real', 'record')
@@ -61,7 +61,15 @@ class Manifest:
     def __getitem__(self, i:int) -> dict: return resolve_record(self.raw(i), self.root)
     def __iter__(self): return (self[i] for i in range(len(self)))
 
-# %% ../../nbs/20_data/02_manifests.ipynb #8df94916
+# %% ../../nbs/20_data/02_manifests.ipynb #0d14db71
+INSTRUCTIONS = {
+    'rain': 'Remove the rain streaks from this photo.', 'blur': 'Remove the blur from this photo and make it sharp.',
+    'low_light': 'Brighten this underexposed photo and remove its noise.', 'haze': 'Remove the haze from this photo.',
+    'reflection': 'Remove the reflection from this photo.', 'flare': 'Remove the lens flare from this photo.',
+    'moire': 'Remove the moiré pattern from this photo.', 'noise': 'Remove the noise from this photo.',
+    'compression': 'Remove the compression artifacts from this photo.'}
+
+# %% ../../nbs/20_data/02_manifests.ipynb #1b6306ef
 def write_manifest(path:str|Path, # the manifest to write (`*.jsonl`)
                    records:list[dict], # records whose paths are absolute or relative to the working directory
                   ) -> Path:
@@ -95,7 +103,7 @@ def open_records(data:str|Path, # a manifest, a paired folder, or a folder of cl
     if is_paired_folder(p): return paired_folder_records(p)
     return None
 
-# %% ../../nbs/20_data/02_manifests.ipynb #13d9bdc5
+# %% ../../nbs/20_data/02_manifests.ipynb #2307dc58
 @dataclass
 class ManifestPairs:
     "Random aligned crops of the records' pairs (LQ resized to the HQ's size), degraded on the fly where a record has no LQ."
@@ -122,7 +130,7 @@ class ManifestPairs:
         if lq is not None and lq.shape != hq.shape: lq = upsample_like(lq, hq)
         return r, hq, lq
 
-# %% ../../nbs/20_data/02_manifests.ipynb #cb8738da
+# %% ../../nbs/20_data/02_manifests.ipynb #60e04afa
 def _fit(x:torch.Tensor, size:int) -> torch.Tensor:
     "Enlarge `x` (bicubic) so that its short side is at least `size`."
     H, W = x.shape[-2:]
@@ -168,7 +176,7 @@ def batch(self:ManifestPairs, step:int) -> dict:
     "The batch of training step `step` (a pure function of seed, step and stream)."
     return self.sample(self.batch_size, step_generator(self.seed, step, self.stream))
 
-# %% ../../nbs/20_data/02_manifests.ipynb #d0d2e0c8
+# %% ../../nbs/20_data/02_manifests.ipynb #1888312b
 def split_records(records, # a `Manifest` or a list of records
                   heldout_every:int=10, # hold out the records of every n-th clean image
                  ) -> dict:
