@@ -98,3 +98,19 @@ def test_captions_reach_dra_and_dreamclear_prompts(tmp_path):
         assert len(set(caps)) >= 2, caps
         assert torch.equal(seen[0], prior.captions(caps)[0].to(seen[0])), method
         if '' in caps: assert torch.equal(seen[0][caps.index('')], prior.prompt(1)[0][0].to(seen[0])), "no caption: the empty prompt"
+
+
+def test_a_kontext_folder_encodes_the_manifests_instructions(root, tmp_path):
+    "On the real path the text encoders run once, at load: every instruction of the manifest is encoded (the default first)."
+    from rrlib.priors.kontext import make_tiny_kontext_folder, DEFAULT_INSTRUCTION
+    from rrlib.recipes.train import RunConfig, load_run_prior
+    from rrlib.methods.registry import build_method, step_loss_for
+    from rrlib.training.objectives import timestep_sampler
+    pairs = nine_types(root, tmp_path / 'nine', ('rain', 'haze'))
+    folder = make_tiny_kontext_folder(tmp_path / 'FLUX.1-Kontext-dev')
+    prior = load_run_prior(RunConfig(method='editing', base_model=str(folder), data=str(pairs)), 'cpu', torch.float32)
+    assert list(prior.prompt.config.instructions) == [DEFAULT_INSTRUCTION, 'Remove the haze from this photo.', 'Remove the rain streaks from this photo.']
+    assert not prior.prompt.config.hashed
+    m = build_method('editing', prior)
+    loss = step_loss_for(m, prior, ManifestPairs(Manifest(pairs), size=32, batch_size=4), timestep_sampler('uniform'))
+    assert torch.isfinite(loss(0, torch.Generator().manual_seed(0), m.adapter)['loss'])

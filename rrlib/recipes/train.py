@@ -21,7 +21,8 @@ from ..data.datasets import MixedBatches, split_real_standin, real_standin_pairs
 from ..data.manifests import open_records, split_records, ManifestPairs
 from ..data.latent_cache import LatentCache, CachedPairs, is_latent_cache
 from ..data.codecs import load_codec
-from ..priors.base import load_prior
+from ..priors.base import load_prior, prior_kind
+from ..priors.kontext import DEFAULT_INSTRUCTION
 from ..training.objectives import timestep_sampler as make_sampler
 from ..training.trainer import TrainConfig, TrainState, train, two_stage_callbacks, load_best, WeightHashes, tensors_hash
 from ..training.trainer import Callback, TrackerLog
@@ -29,8 +30,8 @@ from ..methods.registry import METHODS, Method, build_method, default_prior, ste
 from ..evaluation.evaluate import offline_metrics
 
 # %% auto #0
-__all__ = ['RunConfig', 'prior_name', 'method_kwargs', 'load_run_prior', 'run_data', 'RecordData', 'record_data',
-           'training_batches', 'check_cached', 'sources_text', 'is_two_stage', 'two_stage_data',
+__all__ = ['RunConfig', 'prior_name', 'method_kwargs', 'load_run_prior', 'run_instructions', 'run_data', 'RecordData',
+           'record_data', 'training_batches', 'check_cached', 'sources_text', 'is_two_stage', 'two_stage_data',
            'record_two_stage_sources', 'micro_batch_size', 'RecordedBatches', 'ValidationImages', 'batch_figure',
            'loss_figure', 'before_after_figure', 'TrainRun', 'run', 'parse_field', 'load_run_config', 'train_main']
 
@@ -96,10 +97,18 @@ def method_kwargs(cfg:RunConfig) -> dict:
 def load_run_prior(cfg:RunConfig, device, dtype):
     "The prior of the run on `device`: its codec replaced if `cfg.codec` says so, gradient checkpointing if asked."
     base = prior_name(cfg)
-    prior = load_prior(base, device=device, dtype=dtype, guidance_scale=cfg.guidance_scale)  # priors without guidance ignore it
+    kw = {'instructions': ins} if prior_kind(base) == 'flux-kontext' and (ins := run_instructions(cfg)) else {}  # a manifest's, encoded once
+    prior = load_prior(base, device=device, dtype=dtype, guidance_scale=cfg.guidance_scale, **kw)  # priors without guidance ignore it
     if cfg.codec != 'auto': prior.vae = load_codec(cfg.codec, like=prior.vae, device=device, dtype=dtype)
     if cfg.gradient_checkpointing: prior.denoiser.enable_gradient_checkpointing()
     return prior
+
+def run_instructions(cfg:RunConfig) -> list[str]:
+    "The editing instructions of the run's records (manifest, paired folder or latent cache), the default first; [] for photos."
+    if cfg.data == 'embedded': return []
+    records = LatentCache(cfg.data).records if is_latent_cache(cfg.data) else open_records(cfg.data)
+    ins = sorted({r['instruction'] for r in records if r.get('instruction')} - {DEFAULT_INSTRUCTION}) if records is not None else []
+    return [DEFAULT_INSTRUCTION, *ins] if ins else []
 
 # %% ../../nbs/80_recipes/00_train.ipynb #ecb07969
 def run_data(cfg:RunConfig, degrade_fn) -> tuple:
