@@ -46,3 +46,19 @@ def test_cache_refuses_another_codec_and_a_method_that_reads_pixels(root, tmp_pa
                '--set', 'max_steps=1', '--set', 'batch_size=2', '--set', 'crop_size=32', '--set', 'n_heldout=2', '--set', 'method=dreamclear']
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=root)
         assert r.returncode != 0 and msg in r.stderr and 'Traceback' not in r.stderr, r.stderr[-2000:]
+
+
+def test_dra_from_the_cache_with_cached_captions_gives_the_images_loss(root, tmp_path):
+    pairs = nine_types(root, tmp_path / 'nine', ('rain', 'haze'))
+    lines = [json.loads(l) for l in pairs.read_text().splitlines()]
+    for k, r in enumerate(lines): r['caption'] = f"a photo of {r['hq'].split('/')[-1][:-4]}" if k % 3 else ''
+    cap = tmp_path / 'nine' / 'captioned.jsonl'; cap.write_text(''.join(json.dumps(r) + '\n' for r in lines))
+    r = subprocess.run([sys.executable, str(root / 'data_recipes' / 'cache_latents.py'), str(cap), str(tmp_path / 'cache'),
+                        '--method', 'dra', '--captions'], capture_output=True, text=True, timeout=600, cwd=root)
+    assert r.returncode == 0, r.stderr[-2000:]
+    index = json.loads((tmp_path / 'cache' / 'index.json').read_text())
+    assert len(index['texts']) == len({l['caption'] for l in lines if l['caption']})
+    _train(root, tmp_path / 'from_images', cap, '--set', 'method=dra', '--set', 'method_params={p_lq_target: 0.5}')
+    _train(root, tmp_path / 'from_cache', tmp_path / 'cache', '--set', 'method=dra', '--set', 'method_params={p_lq_target: 0.5}')
+    a, b = (pd.read_csv(tmp_path / d / 'loss.csv') for d in ('from_images', 'from_cache'))
+    pd.testing.assert_frame_equal(a.drop(columns=[c for c in a if 'time' in c]), b.drop(columns=[c for c in b if 'time' in c]), rtol=1e-5)

@@ -21,7 +21,7 @@ from .datasets import step_generator
 from .manifests import Manifest, ManifestPairs, _fit, _warn
 
 # %% auto #0
-__all__ = ['CACHE_FORMAT', 'codec_signature', 'is_latent_cache', 'build_latent_cache', 'LatentCache', 'CachedPairs']
+__all__ = ['CACHE_FORMAT', 'codec_signature', 'is_latent_cache', 'text_key', 'build_latent_cache', 'LatentCache', 'CachedPairs']
 
 # %% ../../nbs/20_data/03_latent_cache.ipynb #bfc5865a
 CACHE_FORMAT = 'rrlib-latent-cache/1'
@@ -54,12 +54,30 @@ def _encode_pair(codec, pairs:ManifestPairs, i:int, min_size:int, flips:bool) ->
     with torch.no_grad(): z = codec.encode(x.to(p.device, p.dtype) if p is not None else x).float().cpu()
     return dict(zip(('hq', 'lq', 'hq_flip', 'lq_flip'), z))
 
+def text_key(text:str) -> str: return hashlib.sha1(text.encode()).hexdigest()
+
+def _cache_texts(m:Manifest, encode_text, out:Path, progress:bool, per_file:int=1024) -> dict:
+    "Encode the manifest's distinct non-empty captions into `out/text-*.safetensors`; {sha1 of the text: file}."
+    caps = sorted({r.get('caption') for r in (m.raw(i) for i in range(len(m))) if r.get('caption')})
+    where = {}
+    for k in tqdm(range(0, len(caps), per_file), disable=not progress, desc='text embeddings'):
+        part, path = caps[k:k + per_file], out / f'text-{k // per_file:05d}.safetensors'
+        if not path.is_file():  # resume
+            tensors = {}
+            for j in range(0, len(part), 64):
+                pe, pooled = encode_text(part[j:j + 64])
+                for t, e, p in zip(part[j:j + 64], pe, pooled): tensors.update({f'{text_key(t)}.pe': e.float().cpu().contiguous(), f'{text_key(t)}.pooled': p.float().cpu().contiguous()})
+            with atomic_path(path) as tmp: save_file(tensors, str(tmp))
+        where.update({text_key(t): path.name for t in part})
+    return where
+
 def build_latent_cache(manifest:str|Path, # the manifest of the pairs
                        codec, # the prior's codec (`prior.codec`, a PixelUnshuffleCodec or AutoencoderKL)
                        out:str|Path, # the cache folder
                        shard_size:int=256, # records per shard
                        min_size:int=0, # enlarge images whose short side is smaller (the training crop size)
                        flips:bool=True, # also cache the mirror images (the flip augmentation)
+                       encode_text=None, # list[str] -> (prompt_embeds, pooled): also cache the captions' embeddings (e.g. `prior.captions.encode`)
                        progress:bool=True, on_error=None) -> dict:
     "Encode the manifest's fixed pairs into `out/shard-*.safetensors` and write `out/index.json`; return the index."
     m, out, codec = Manifest(manifest), Path(out), as_codec(codec)
@@ -76,10 +94,11 @@ def build_latent_cache(manifest:str|Path, # the manifest of the pairs
             with atomic_path(path) as tmp: save_file(tensors, str(tmp), metadata={'rrlib': json.dumps(meta)})
         with safe_open(str(path), 'pt') as f: meta = json.loads(f.metadata()['rrlib'])
         shards.append({'file': path.name, 'records': meta['records']}); skipped += meta['skipped']
+    texts = _cache_texts(m, encode_text, out, progress) if encode_text is not None else {}
     rel = Path(manifest).resolve()
     index = {'format': CACHE_FORMAT, 'manifest': str(rel.relative_to(out.resolve()) if rel.is_relative_to(out.resolve()) else rel),
              'codec': codec_signature(codec), 'downscale': codec.downscale, 'latent_channels': codec.latent_channels,
-             'min_size': min_size, 'flips': flips, 'shards': shards, 'skipped': skipped}
+             'min_size': min_size, 'flips': flips, 'shards': shards, 'skipped': skipped, 'texts': texts}
     atomic_write_text(out / 'index.json', json.dumps(index, indent=1)); return index
 
 # %% ../../nbs/20_data/03_latent_cache.ipynb #ef53ea63
@@ -99,6 +118,21 @@ class LatentCache:
         f = self.shard_of[int(i)]
         if f not in self._open: self._open[f] = safe_open(str(self.folder / f), 'pt')
         return self._open[f].get_tensor(f'{i}.{name}')
+
+    def text_encoder(self, fallback=None):
+        "list[str] -> (prompt_embeds, pooled) from the cached caption embeddings; texts not in the cache go to `fallback`."
+        texts = self.index.get('texts', {})
+        def encode(batch:list[str]):
+            miss = [t for t in batch if text_key(t) not in texts]
+            if miss and fallback is None: raise RRLibError(f"{len(miss)} caption(s) not in the cache {self.folder} (e.g. {miss[0]!r}) and no text encoder")
+            got = dict(zip(miss, zip(*fallback(miss)))) if miss else {}
+            for t in batch:
+                if t in got: continue
+                f = texts[text_key(t)]
+                if f not in self._open: self._open[f] = safe_open(str(self.folder / f), 'pt')
+                got[t] = tuple(self._open[f].get_tensor(f'{text_key(t)}.{n}') for n in ('pe', 'pooled'))
+            return torch.stack([got[t][0].float().cpu() for t in batch]), torch.stack([got[t][1].float().cpu() for t in batch])
+        return encode
 
     def check_codec(self, codec):
         "Fail unless `codec` is the codec the cache was written with."

@@ -291,15 +291,16 @@ class DescriptorTargets:
         return [descriptor_prompt(degradation_words(im['ops'], rec.get('input_size'))) for im in rec['images'][:n]]
 
     def __call__(self, batch:dict, g:torch.Generator) -> tuple[dict, dict]:
-        n = len(batch['hq'])
+        k = 'z_' if 'z_hq' in batch else ''  # pixels, or a latent cache's latents
+        n = len(batch[k + 'hq'])
         pick = torch.rand(n, generator=g) < self.p if self.p else torch.zeros(n, dtype=torch.bool)
         pe, pooled = self.captions(batch, n)
         if pick.any():
             dpe, dpooled = self.prior.descriptors(self.descriptors(batch, n))
             m = pick.to(pe.device)
             pe, pooled = torch.where(m[:, None, None], dpe, pe), torch.where(m[:, None], dpooled, pooled)
-        hq = torch.where(pick[:, None, None, None], batch['lq'], batch['hq'])
-        return {**batch, 'hq': hq}, {'prompt_embeds': pe, 'pooled_prompt_embeds': pooled}
+        hq = torch.where(pick[:, None, None, None], batch[k + 'lq'], batch[k + 'hq'])
+        return {**batch, k + 'hq': hq}, {'prompt_embeds': pe, 'pooled_prompt_embeds': pooled}
 
 # %% ../../nbs/60_methods/02_dra.ipynb #d2fe1713
 class DRAPipeline(OwnMemoryLoading, DiffusionPipeline):

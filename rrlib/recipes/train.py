@@ -156,10 +156,12 @@ def training_batches(cfg:RunConfig, photos, degrade_fn, batch_size:int, rank:int
     return PairedCrops(photos, degrade_fn, size=cfg.crop_size, batch_size=batch_size, seed=cfg.seed, stream=rank)
 
 def check_cached(batches, prior, m:Method):
-    "Fail unless the prior's codec wrote the cache and the method trains from latents alone."
+    "Fail unless the prior's codec wrote the cache and the method trains from latents alone; cached caption embeddings serve the prior's captions."
     if not isinstance(batches, CachedPairs): return
     batches.check_codec(prior.codec)
-    if m.step_loss is not None or (m.condition is not None and m.name != 'editing'):
+    if getattr(prior, 'captions', None) is not None and batches.cache.index.get('texts'):
+        prior.captions.encode = batches.cache.text_encoder(prior.captions.encode)  # the text encoders run only for captions not cached
+    if m.step_loss is not None or (m.condition is not None and m.name not in ('editing', 'dra')):
         raise RRLibError(f"the {m.name} method reads the pixels of its training pairs; train it from the manifest, not the latent cache")
 
 def sources_text(photos) -> str: return photos.describe() if isinstance(photos, RecordData) else str(sorted(photos))
