@@ -116,7 +116,7 @@ class ManifestPairs:
     indices: list|None = None # the records drawn from (None: all)
     flip: bool = True # random horizontal flips
     align: int = 1 # crop offsets are multiples of this (a latent cache's codec factor: the same crops in latent space)
-    cache_size: int = 64 # decoded images kept in memory
+    cache_size: int = 16 # decoded images kept in memory (helps small datasets; in a large one draws barely repeat)
 
     def __post_init__(self):
         self.indices = np.arange(len(self.records)) if self.indices is None else np.asarray(self.indices, dtype=np.int64)
