@@ -19,7 +19,11 @@ alpha 0, 3 timed steps after one):
     step from cache:  0.214 s (median of 0.214, 0.219, 0.206)
     cached ÷ uncached step time: 0.013 (cached 76.9× faster per step; goal ≥ 1.5×)
 
-The ratio is this large because the tiny denoiser costs almost nothing next to four 256² VAE encodes; on FLUX.1-dev
+With FluxIR's pixel loss on (`--alpha 1`; 2 pairs, 2 timed steps, load ≈ 7 on the 2 cores): 42.2 s from images,
+55.7 s from the cache (ratio 1.32, i.e. no gain: the VAE decoder's forward and backward through the pixel loss
+dominate both steps and the cache cannot remove them; the difference is within the noise of the shared cores).
+
+The alpha-0 ratio is this large because the tiny denoiser costs almost nothing next to four 256² VAE encodes; on FLUX.1-dev
 the denoiser's share is far larger and the gain smaller (not measured here: no GPU in this session).
 """
 from __future__ import annotations
