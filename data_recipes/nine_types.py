@@ -23,14 +23,7 @@ from rrlib.io import load_folder, save_image
 from rrlib.degradations import degrade
 from rrlib.degradations.cli import file_seed
 from rrlib.degradations.types import TYPES, get_type
-
-# RealRestorer trains its editing model with an instruction naming the degradation to remove.
-INSTRUCTIONS = {
-    'rain': 'Remove the rain streaks from this photo.', 'blur': 'Remove the blur from this photo and make it sharp.',
-    'low_light': 'Brighten this underexposed photo and remove its noise.', 'haze': 'Remove the haze from this photo.',
-    'reflection': 'Remove the reflection from this photo.', 'flare': 'Remove the lens flare from this photo.',
-    'moire': 'Remove the moiré pattern from this photo.', 'noise': 'Remove the noise from this photo.',
-    'compression': 'Remove the compression artifacts from this photo.'}
+from rrlib.data.manifests import INSTRUCTIONS  # RealRestorer's instruction naming each degradation
 
 
 def clean_images(clean:str, downscale:int=1) -> dict:

@@ -17,7 +17,8 @@ from ..resize import resize
 
 # %% auto #0
 __all__ = ['EMBEDDED_SOURCES', 'embedded_images', 'split_sources', 'random_crops', 'step_generator', 'upsample_like',
-           'PairedCrops', 'heldout_pairs', 'FixedPairs', 'MixedBatches', 'split_real_standin', 'real_standin_pairs']
+           'PairedCrops', 'heldout_pairs', 'FixedPairs', 'MixedBatches', 'cat_samples', 'split_real_standin',
+           'real_standin_pairs']
 
 # %% ../../nbs/20_data/00_datasets.ipynb #a25e54cd
 def _skimage(name): 
@@ -193,8 +194,16 @@ class MixedBatches:
         n_real = int(x) + int(torch.rand(1, generator=g).item() < x - int(x))
         parts = [p for p in (self.real.sample(n_real, g) if n_real else None,
                              self.synthetic.sample(self.batch_size - n_real, g) if n_real < self.batch_size else None) if p]
-        out = {k: torch.cat([p[k] for p in parts]) for k in ('hq', 'lq')}
-        return {**out, 'real': torch.arange(self.batch_size) < n_real}
+        return {**cat_samples(parts), 'real': torch.arange(self.batch_size) < n_real}
+
+def cat_samples(parts:list[dict]) -> dict:
+    "One batch of sample batches: tensors concatenated, per-sample lists (captions, instructions) joined, None where a part has none."
+    out = {k: torch.cat([p[k] for p in parts]) for k in ('hq', 'lq')}
+    for k in sorted({k for p in parts for k, v in p.items() if isinstance(v, list)}):
+        out[k] = [x for p in parts for x in (p[k] if isinstance(p.get(k), list) else [None] * len(p['hq']))]
+    if any('index' in p for p in parts):  # a manifest's record indices; -1 for samples of other sources
+        out['index'] = torch.cat([p.get('index', torch.full((len(p['hq']),), -1, dtype=torch.long)) for p in parts])
+    return out
 
 # %% ../../nbs/20_data/00_datasets.ipynb #896c7c92
 def split_real_standin(names:list[str], # the training sources (embedded names or file names)

@@ -275,8 +275,15 @@ def degradation_words(ops:list[dict], input_size=None) -> set[str]:
     return words
 
 class DescriptorTargets:
-    "DRA's training captions: LQ targets with degradation-descriptor prompts (prob. p), else HQ with the null prompt."
+    "DRA's training captions: LQ targets with degradation-descriptor prompts (prob. p), else HQ with the sample's caption (the null prompt without one)."
     def __init__(self, prior, p_lq_target:float=0.1): self.prior, self.p = prior, p_lq_target
+
+    def captions(self, batch:dict, n:int) -> tuple:
+        "The HQ targets' prompts: each sample's caption (a manifest's `caption`), the null prompt where there is none."
+        caps = batch.get('caption')
+        if not caps or not any(caps): return self.prior.prompt(n)
+        if getattr(self.prior, 'captions', None) is None: raise RRLibError("the batch has captions but the prior no caption encoder (prior.captions)")
+        return self.prior.captions(list(caps))
 
     def descriptors(self, batch:dict, n:int) -> list[str]:
         rec = batch.get('record')
@@ -284,15 +291,16 @@ class DescriptorTargets:
         return [descriptor_prompt(degradation_words(im['ops'], rec.get('input_size'))) for im in rec['images'][:n]]
 
     def __call__(self, batch:dict, g:torch.Generator) -> tuple[dict, dict]:
-        n = len(batch['hq'])
-        pick = torch.rand(n, generator=g) < self.p
-        pe, pooled = self.prior.prompt(n)
+        k = 'z_' if 'z_hq' in batch else ''  # pixels, or a latent cache's latents
+        n = len(batch[k + 'hq'])
+        pick = torch.rand(n, generator=g) < self.p if self.p else torch.zeros(n, dtype=torch.bool)
+        pe, pooled = self.captions(batch, n)
         if pick.any():
             dpe, dpooled = self.prior.descriptors(self.descriptors(batch, n))
             m = pick.to(pe.device)
             pe, pooled = torch.where(m[:, None, None], dpe, pe), torch.where(m[:, None], dpooled, pooled)
-        hq = torch.where(pick[:, None, None, None], batch['lq'], batch['hq'])
-        return {**batch, 'hq': hq}, {'prompt_embeds': pe, 'pooled_prompt_embeds': pooled}
+        hq = torch.where(pick[:, None, None, None], batch[k + 'lq'], batch[k + 'hq'])
+        return {**batch, k + 'hq': hq}, {'prompt_embeds': pe, 'pooled_prompt_embeds': pooled}
 
 # %% ../../nbs/60_methods/02_dra.ipynb #d2fe1713
 class DRAPipeline(OwnMemoryLoading, DiffusionPipeline):
@@ -344,7 +352,7 @@ def build_dra(prior, # an SD3Prior or SDXLPrior
     flow = prior.objective == 'flow'
     return Method('dra', adapter, lambda a, z_t, t, z_lq, **p: dra_predict(prior, a, z_t, t, z_lq, **p),
                   lambda a: DRAPipeline.from_prior(prior, a), prior.objective,
-                  condition=DescriptorTargets(prior, p_lq_target) if p_lq_target else None,
+                  condition=DescriptorTargets(prior, p_lq_target),  # captions, and descriptor prompts for LQ targets
                   train_defaults={'alpha': 0.0, 'timestep_sampler': 'logit_normal' if flow else 'uniform'})
 
 # %% ../../nbs/60_methods/02_dra.ipynb #1cec8fce

@@ -26,7 +26,7 @@ from .registry import METHODS, Method, param_report
 # %% auto #0
 __all__ = ['AdaptiveModulator', 'MixtureOfAdaptiveModulators', 'DegradationCrossAttention', 'MoAMBlock', 'DreamClearAdapter',
            'dreamclear_output', 'ReferenceRestorer', 'train_reference_restorer', 'reference_images',
-           'dreamclear_condition', 'DreamClearPipeline', 'dreamclear_step_loss', 'build_dreamclear',
+           'dreamclear_condition', 'DreamClearPipeline', 'dreamclear_step_loss', 'caption_prompts', 'build_dreamclear',
            'dreamclear_param_counts', 'dreamclear_params']
 
 # %% ../../nbs/60_methods/04_dreamclear.ipynb #549b435f
@@ -200,10 +200,11 @@ def dreamclear_output(prior, # a `rrlib.priors.pixart.PixArtPrior`
                       adapter, # a DreamClearAdapter (possibly wrapped by accelerate)
                       z_t:torch.Tensor, t:torch.Tensor, # noisy latents, integer timesteps
                       z_cond:torch.Tensor, # cat([z_lq, z_ref], dim=1)
+                      prompt_embeds=None, # per-sample caption embeddings (None: the empty prompt)
                      ) -> torch.Tensor:
     "The prior's output (ε and v, 2C channels) under DreamClear control."
     z_lq, z_ref = z_cond.chunk(2, dim=1)
-    return adapter(prior.transformer, z_t, z_lq, z_ref, **prior.conditioning(z_t, t))
+    return adapter(prior.transformer, z_t, z_lq, z_ref, **prior.conditioning(z_t, t, prompt_embeds))
 
 # %% ../../nbs/60_methods/04_dreamclear.ipynb #4948b2f4
 class _SwinGroup(nn.Module):
@@ -308,8 +309,17 @@ def dreamclear_step_loss(method, prior, # the method and its PixArt prior
         with torch.no_grad(): z0, z_cond = codec.encode(hq), dreamclear_condition(codec, method.info['restorer'], lq)
         t = integer_timesteps(len(hq), g, prior.device, noise_sch.config.num_train_timesteps)
         noise = torch.randn(z0.shape, generator=g).to(z0)
-        return learned_sigma_ddpm_loss(lambda z, tt: method.predict(adapter, z, tt, z_cond), z0, noise, t, noise_sch)
+        kw = caption_prompts(prior, b)
+        return learned_sigma_ddpm_loss(lambda z, tt: method.predict(adapter, z, tt, z_cond, **kw), z0, noise, t, noise_sch)
     return step_loss
+
+def caption_prompts(prior, batch:dict) -> dict:
+    "{'prompt_embeds': each sample's caption embedding} when the batch carries captions (a manifest's), else {} (the empty prompt)."
+    caps = batch.get('caption')
+    if not caps or not any(caps): return {}
+    if getattr(prior, 'captions', None) is None:
+        raise RRLibError("the batch has captions but the prior no caption encoder (prior.captions; PixArt-α from a folder: not wired yet, its T5 prompts need attention masks)")
+    return {'prompt_embeds': prior.captions(list(caps))[0].to(prior.device, prior.dtype)}
 
 # %% ../../nbs/60_methods/04_dreamclear.ipynb #84256d99
 def _restorer(reference, dim:int, depths:tuple, device, dtype):
@@ -349,7 +359,7 @@ def build_dreamclear(prior, # a PixArtPrior
         warnings.warn("DreamClear: gradient checkpointing moved from the prior's blocks to the ControlFormer's")
         prior.transformer.disable_gradient_checkpointing(); adapter.enable_gradient_checkpointing()
     restorer = _restorer(reference, reference_dim, reference_depths, prior.device, prior.dtype)
-    m = Method('dreamclear', adapter, lambda a, z_t, t, z_cond: dreamclear_output(prior, a, z_t, t, z_cond),
+    m = Method('dreamclear', adapter, lambda a, z_t, t, z_cond, **kw: dreamclear_output(prior, a, z_t, t, z_cond, **kw),
                lambda a: DreamClearPipeline.from_prior(prior, a, m.info['restorer']), 'iddpm',
                info={'restorer': restorer, 'recipe': 'one-stage'}, step_loss=dreamclear_step_loss)
     m.prepare = _prepare_reference(m, reference, reference_steps, reference_lr)

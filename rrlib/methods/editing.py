@@ -14,7 +14,7 @@ from ..sampling.restore import restore_images
 from .registry import METHODS, Method, param_report
 
 # %% auto #0
-__all__ = ['freezing_plan', 'EditingPipeline', 'build_editing', 'editing_param_counts', 'editing_params']
+__all__ = ['freezing_plan', 'EditingPipeline', 'sample_instructions', 'build_editing', 'editing_param_counts', 'editing_params']
 
 # %% ../../nbs/60_methods/05_editing.ipynb #7f39844c
 def freezing_plan(transformer:FluxTransformer2DModel, # the editing model (Kontext / Flux)
@@ -65,6 +65,12 @@ def __call__(self:EditingPipeline, images:torch.Tensor, # (B, 3, H, W) LQ images
                           strength=strength, color_fix=color_fix)
 
 
+# %% ../../nbs/60_methods/05_editing.ipynb #f20fc015
+def sample_instructions(batch:dict, generator=None) -> tuple[dict, dict]:
+    "The method's `condition`: the batch's per-sample instructions as the prior's `instruction` keyword (none: the default)."
+    ins = batch.get('instruction')
+    return batch, ({'instruction': list(ins)} if ins is not None and any(ins) else {})
+
 # %% ../../nbs/60_methods/05_editing.ipynb #7ff75328
 def build_editing(prior, # a KontextPrior
                   instruction:str|None=None, # the instruction trained and restored with (None: the prior's default)
@@ -75,8 +81,8 @@ def build_editing(prior, # a KontextPrior
         raise RRLibError(f"the editing method needs a FLUX.1-Kontext prior ('tiny-flux-kontext' or a FLUX.1-Kontext-dev folder), got {type(prior).__name__}")
     if instruction is not None: prior.prompt(1, instruction); prior.instruction = instruction  # fails early if not encoded
     plan = freezing_plan(prior.transformer, frozen_single_fraction)
-    return Method('editing', prior.transformer, lambda a, z_t, t, z_lq: prior.predict(z_t, t, z_lq, transformer=a),
-                  lambda a: EditingPipeline.from_prior(prior, a), 'flow',
+    return Method('editing', prior.transformer, lambda a, z_t, t, z_lq, **kw: prior.predict(z_t, t, z_lq, transformer=a, **kw),
+                  lambda a: EditingPipeline.from_prior(prior, a), 'flow', condition=sample_instructions,
                   info={'recipe': 'two-stage', 'instruction': prior.instruction or prior.prompt.config.instructions[0],
                         'frozen': len(plan['frozen'])})
 

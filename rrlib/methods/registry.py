@@ -87,8 +87,9 @@ def flow_step_loss(method:Method, prior, # the method and its frozen prior
     return step_loss
 
 def _encode_batch(method:Method, prior, b:dict, g) -> tuple:
-    "(z0, z_lq, predict kwargs) of a paired batch, after the method's `condition` (if any) chose targets and prompts."
+    "(z0, z_lq, predict kwargs) of a paired batch (encoded, or already encoded: `z_hq`, `z_lq`), after the method's `condition` (if any) chose targets and prompts."
     b, kw = method.condition(b, g) if method.condition is not None else (b, {})
+    if 'z_hq' in b: return b['z_hq'].to(prior.device, prior.dtype), b['z_lq'].to(prior.device, prior.dtype), kw  # a latent cache's batch
     hq, lq = (b[k].to(prior.device, prior.dtype) for k in ('hq', 'lq'))
     with torch.no_grad(): return prior.codec.encode(hq), prior.codec.encode(lq), kw
 

@@ -15,8 +15,8 @@ from ..core import RRLibError, MissingWeightsError, OwnMemoryLoading, Registry
 from ..data.codecs import as_codec
 
 # %% auto #0
-__all__ = ['PRIORS', 'PriorParts', 'PromptEmbeddings', 'mark_transient_lora', 'without_transient_lora', 'check_prior_folder',
-           'prior_kind', 'load_prior']
+__all__ = ['PRIORS', 'PriorParts', 'PromptEmbeddings', 'hashed_text', 'CaptionEncoder', 'mark_transient_lora',
+           'without_transient_lora', 'check_prior_folder', 'prior_kind', 'load_prior']
 
 # %% ../../nbs/30_priors/00_base.ipynb #bff657fc
 class PriorParts:
@@ -54,6 +54,37 @@ class PromptEmbeddings(OwnMemoryLoading, ModelMixin, ConfigMixin):
     def forward(self, batch_size:int) -> tuple[torch.Tensor, torch.Tensor]:
         "(prompt_embeds, pooled_prompt_embeds) repeated over the batch."
         return self.prompt_embeds.expand(batch_size, -1, -1), self.pooled_prompt_embeds.expand(batch_size, -1)
+
+# %% ../../nbs/30_priors/00_base.ipynb #438ae6d4
+def hashed_text(text:str, *shape) -> torch.Tensor:
+    "A fixed N(0, 1) tensor of `shape`, seeded by `text`."
+    import hashlib
+    seed = int.from_bytes(hashlib.sha1(text.encode()).digest()[:8], 'little') & ((1 << 63) - 1)
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
+
+class CaptionEncoder:
+    "Per-sample prompt embeddings of captions: '' is the prior's empty prompt, the others come from `encode` (memoised)."
+    def __init__(self, prompt:PromptEmbeddings, # the prior's empty-prompt conditioning (its shapes, device and dtype)
+                 encode=None, # list[str] -> (prompt_embeds (n, L, D), pooled (n, P)); None: `hashed_text` per caption
+                 max_cached:int=4096):
+        self.prompt, self.encode, self.max_cached, self.memo = prompt, encode or self.hashed, max_cached, {}
+
+    def hashed(self, texts:list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        c = self.prompt.config
+        return (torch.stack([hashed_text(t, c.seq_len, c.dim) for t in texts]),
+                torch.stack([hashed_text('pooled:' + t, c.pooled_dim) for t in texts]))
+
+    def __call__(self, captions:list) -> tuple[torch.Tensor, torch.Tensor]:
+        "(prompt_embeds (n, L, D), pooled (n, P)) of `captions` (None or '' : the empty prompt)."
+        pe0, pooled0 = self.prompt(1)
+        todo = [c for c in dict.fromkeys(captions) if c and c not in self.memo]
+        if todo:
+            if len(self.memo) + len(todo) > self.max_cached: self.memo.clear()
+            for t, e, p in zip(todo, *self.encode(todo)):
+                if e.shape != pe0.shape[1:]: raise RRLibError(f"caption embeddings of shape {tuple(e.shape)}, the prompt's are {tuple(pe0.shape[1:])}")
+                self.memo[t] = (e.to(pe0), p.to(pooled0))
+        rows = [self.memo[c] if c else (pe0[0], pooled0[0]) for c in captions]
+        return torch.stack([r[0] for r in rows]), torch.stack([r[1] for r in rows])
 
 # %% ../../nbs/30_priors/00_base.ipynb #d429b613
 def mark_transient_lora(denoiser:torch.nn.Module, name:str) -> torch.nn.Module:

@@ -60,8 +60,13 @@ def from_tensors(cls:InstructionEmbeddings, instructions:list[str], prompt_embed
     return m
 
 @patch
-def forward(self:InstructionEmbeddings, batch_size:int, instruction:str|None=None) -> tuple[torch.Tensor, torch.Tensor]:
+def forward(self:InstructionEmbeddings, batch_size:int,
+            instruction:str|list|None=None, # one for the batch, or one per sample (None entries: the default)
+           ) -> tuple[torch.Tensor, torch.Tensor]:
     "(prompt_embeds, pooled) of `instruction` (None: the default) repeated over the batch (`PromptEmbeddings`' call, plus the instruction)."
+    if isinstance(instruction, (list, tuple)):
+        if len(instruction) != batch_size: raise RRLibError(f"{len(instruction)} instructions for a batch of {batch_size}")
+        pe, pooled = zip(*(self(1, s) for s in instruction)); return torch.cat(pe), torch.cat(pooled)
     ins = list(self.config.instructions); instruction = instruction or ins[0]
     if instruction in ins:
         i = ins.index(instruction); pe, pooled = self.prompt_embeds[i:i + 1], self.pooled_prompt_embeds[i:i + 1]
@@ -78,10 +83,11 @@ class KontextPrior(FluxPrior):
     "A FLUX.1-Kontext prior: transformer, codec, scheduler, encoded instructions (`prompt`), the instruction in use."
     instruction: str|None = None # None: the first encoded instruction
 
-    def conditioning(self, z:torch.Tensor, t:torch.Tensor, z_ref:torch.Tensor|None=None) -> dict:
+    def conditioning(self, z:torch.Tensor, t:torch.Tensor, z_ref:torch.Tensor|None=None,
+                     instruction:str|list|None=None) -> dict: # None: `self.instruction`; a list: one per sample
         "Transformer kwargs (except `hidden_states`) for latents `z` at `t`; `img_ids` include the reference's."
         B, _, h, w = z.shape
-        pe, pooled = self.prompt(B, self.instruction)
+        pe, pooled = self.prompt(B, self.instruction if instruction is None else instruction)
         kw = super().conditioning(z, t)
         kw.update(encoder_hidden_states=pe.to(z.dtype), pooled_projections=pooled.to(z.dtype),
                   txt_ids=torch.zeros(pe.shape[1], 3, device=z.device, dtype=z.dtype))
@@ -91,11 +97,12 @@ class KontextPrior(FluxPrior):
             kw['img_ids'] = torch.cat([kw['img_ids'], ref_ids], dim=0)
         return kw
 
-    def predict(self, z_t:torch.Tensor, t:torch.Tensor, z_ref:torch.Tensor|None=None, transformer=None) -> torch.Tensor:
+    def predict(self, z_t:torch.Tensor, t:torch.Tensor, z_ref:torch.Tensor|None=None, transformer=None,
+                instruction:str|list|None=None) -> torch.Tensor: # None: `self.instruction`; a list: one per sample
         "Velocity for latents `z_t` at `t` given the reference latent `z_ref` (unpacked in, unpacked out)."
         x = self.pack(z_t)
         seq = x if z_ref is None else torch.cat([x, self.pack(z_ref.to(z_t.dtype))], dim=1)
-        out = (transformer or self.transformer)(hidden_states=seq, **self.conditioning(z_t, t, z_ref), return_dict=False)[0]
+        out = (transformer or self.transformer)(hidden_states=seq, **self.conditioning(z_t, t, z_ref, instruction), return_dict=False)[0]
         return self.unpack(out[:, :x.shape[1]], *z_t.shape[-2:])
 
 # %% ../../nbs/30_priors/04_kontext.ipynb #46881070

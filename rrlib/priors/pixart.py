@@ -15,7 +15,7 @@ from diffusers import (PixArtTransformer2DModel, PixArtAlphaPipeline, Autoencode
                        DDPMScheduler, DDIMScheduler)
 from ..core import RRLibError, MissingWeightsError, own_memory
 from ..data.codecs import PixelUnshuffleCodec
-from .base import PriorParts, PromptEmbeddings, PRIORS, check_prior_folder
+from .base import PriorParts, PromptEmbeddings, PRIORS, check_prior_folder, CaptionEncoder
 from .flux import ASSETS, TINY_CODEC_CONFIG, _tiny_tokenizers
 
 # %% auto #0
@@ -53,6 +53,7 @@ class PixArtPrior(PriorParts):
     vae: torch.nn.Module # a PixelUnshuffleCodec or an AutoencoderKL
     scheduler: DPMSolverMultistepScheduler
     prompt: PromptEmbeddings
+    captions: CaptionEncoder|None = None # per-sample caption prompts (the embedded default); None: the empty prompt only
     objective = 'iddpm' # improved DDPM: ε and the learned variance
 
     @property
@@ -60,10 +61,10 @@ class PixArtPrior(PriorParts):
         "The DDPM training schedule (same betas as `scheduler`)."
         return DDPMScheduler.from_config(self.scheduler.config, prediction_type='epsilon', clip_sample=False)
 
-    def conditioning(self, z:torch.Tensor, t:torch.Tensor) -> dict:
+    def conditioning(self, z:torch.Tensor, t:torch.Tensor, prompt_embeds=None) -> dict: # per-sample T5 embeddings; None: the empty prompt
         "Keyword arguments of the transformer, except `hidden_states`, for latents `z` at integer timesteps `t`."
         B, _, h, w = z.shape
-        pe, _ = self.prompt(B)
+        pe = self.prompt(B)[0] if prompt_embeds is None else prompt_embeds
         cond = {'resolution': None, 'aspect_ratio': None}
         if self.transformer.use_additional_conditions:  # the 1024 model's micro-conditions, in pixels
             H, W = h * self.codec.downscale, w * self.codec.downscale
@@ -83,7 +84,8 @@ def _load_tiny_pixart(folder:Path, device, dtype) -> PixArtPrior:
     vae, prompt = PixelUnshuffleCodec.from_pretrained(folder / 'vae'), PromptEmbeddings.from_pretrained(folder / 'prompt')
     cls = json.loads((folder / 'scheduler' / 'scheduler_config.json').read_text())['_class_name']
     sch = getattr(diffusers, cls).from_pretrained(folder / 'scheduler')
-    return PixArtPrior(tr.to(device), vae.to(device), sch, prompt.to(device, dtype))
+    prompt = prompt.to(device, dtype)
+    return PixArtPrior(tr.to(device), vae.to(device), sch, prompt, CaptionEncoder(prompt))  # a fixed embedding per caption
 
 def _check_pixart_folder(folder:Path):
     check_prior_folder(folder, 'PixArt-alpha/PixArt-XL-2-1024-MS', ('transformer', 'vae', 'scheduler', 'text_encoder', 'tokenizer'))

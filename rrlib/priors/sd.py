@@ -16,15 +16,15 @@ from diffusers import (SD3Transformer2DModel, UNet2DConditionModel, AutoencoderK
 from diffusers.configuration_utils import register_to_config
 from ..core import RRLibError, MissingWeightsError, as_generator, OwnMemoryLoading, own_memory
 from ..data.codecs import PixelUnshuffleCodec
-from .base import PriorParts, PromptEmbeddings, PRIORS
+from .base import PriorParts, PromptEmbeddings, PRIORS, CaptionEncoder
 from .flux import FluxPrior, ASSETS, TINY_CODEC_CONFIG, _tiny_tokenizers
 
 # %% auto #0
 __all__ = ['TINY_SD_PROMPT_LEN', 'TINY_SD3_CONFIG', 'TINY_SDXL_CONFIG', 'TINY_SDXL_POOLED_DIM', 'SDXL_SCHEDULER_CONFIG',
            'SD3_MEDIUM_CONFIG', 'SD3_T5_LEN', 'SDXL_BASE_CONFIG', 'DEGRADATION_WORDS', 'DESCRIPTOR_PROMPTS',
            'TINY_SD3_DIR', 'TINY_SDXL_DIR', 'descriptor_prompt', 'PromptTable', 'SD3Prior', 'SDXLPrior',
-           'prior_from_parts', 'init_tiny_sd_prior', 'save_sd_prior', 'encode_sd_prompts', 'load_sd3_prior',
-           'load_sdxl_prior', 'make_tiny_sd3_folder', 'make_tiny_sdxl_folder']
+           'prior_from_parts', 'init_tiny_sd_prior', 'save_sd_prior', 'encode_sd_prompts', 'SDTextEncoders',
+           'load_sd3_prior', 'load_sdxl_prior', 'make_tiny_sd3_folder', 'make_tiny_sdxl_folder']
 
 # %% ../../nbs/30_priors/02_sd.ipynb #aa049510
 TINY_SD_PROMPT_LEN = 8
@@ -109,6 +109,7 @@ class SD3Prior(_SDPriorBase):
     scheduler: FlowMatchEulerDiscreteScheduler
     prompt: PromptEmbeddings
     descriptors: PromptTable|None = None
+    captions: CaptionEncoder|None = None # per-sample caption prompts; None: the empty prompt only
     objective = 'flow'
 
     def conditioning(self, z:torch.Tensor, t:torch.Tensor, prompt_embeds=None, pooled_prompt_embeds=None) -> dict:
@@ -129,6 +130,7 @@ class SDXLPrior(_SDPriorBase):
     scheduler: object # a DDPM-family scheduler (SDXL ships EulerDiscreteScheduler)
     prompt: PromptEmbeddings
     descriptors: PromptTable|None = None
+    captions: CaptionEncoder|None = None # per-sample caption prompts; None: the empty prompt only
 
     @property
     def denoiser(self): return self.unet
@@ -200,7 +202,9 @@ def _load_tiny_sd(kind:str, device, dtype) -> SD3Prior|SDXLPrior:
     sch = (FlowMatchEulerDiscreteScheduler if kind == 'sd3' else EulerDiscreteScheduler).from_pretrained(folder / 'scheduler')
     parts = [PixelUnshuffleCodec.from_pretrained(folder / 'vae'), sch, PromptEmbeddings.from_pretrained(folder / 'prompt'),
              PromptTable.from_pretrained(folder / 'descriptors')]
-    return prior_from_parts(den.to(device), *[p.to(device) if isinstance(p, torch.nn.Module) else p for p in parts])
+    prior = prior_from_parts(den.to(device), *[p.to(device) if isinstance(p, torch.nn.Module) else p for p in parts])
+    prior.captions = CaptionEncoder(prior.prompt)  # the embedded default: a fixed embedding per caption
+    return prior
 
 def _check_sd_folder(folder:Path, kind:str):
     repo, subs = _LAYOUTS[kind]
@@ -233,7 +237,24 @@ def _load_sd_folder(folder:Path, kind:str, device, dtype) -> SD3Prior|SDXLPrior:
     pe, pooled = encode_sd_prompts(folder, kind, device, dtype)
     prompt = PromptEmbeddings.from_tensors(pe[:1], pooled[:1]).to(device, dtype)
     table = PromptTable.from_tensors(DESCRIPTOR_PROMPTS, pe[1:], pooled[1:]).to(device, dtype)
-    return prior_from_parts(den.to(device), vae.to(device), sch, prompt, table)
+    prior = prior_from_parts(den.to(device), vae.to(device), sch, prompt, table)
+    prior.captions = CaptionEncoder(prompt, SDTextEncoders(folder, kind, device, dtype))
+    return prior
+
+# %% ../../nbs/30_priors/02_sd.ipynb #0abbcce9
+class SDTextEncoders:
+    "The folder's text encoders, loaded at the first call and kept: list[str] -> (prompt_embeds, pooled), as `encode_sd_prompts`."
+    def __init__(self, folder:Path, kind:str, device, dtype): self.folder, self.kind, self.device, self.dtype, self.pipe = folder, kind, device, dtype, None
+    def __call__(self, texts:list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        cls, skip = (StableDiffusion3Pipeline, 'transformer') if self.kind == 'sd3' else (StableDiffusionXLPipeline, 'unet')
+        if self.pipe is None:
+            self.pipe = cls.from_pretrained(self.folder, **{skip: None}, vae=None, torch_dtype=self.dtype, local_files_only=True)
+            for name in ('text_encoder', 'text_encoder_2', 'text_encoder_3'):
+                if getattr(self.pipe, name, None) is not None: getattr(self.pipe, name).to(self.device)
+        kw = dict(prompt_3=None, max_sequence_length=SD3_T5_LEN) if self.kind == 'sd3' else {}
+        with torch.no_grad():
+            out = self.pipe.encode_prompt(prompt=list(texts), prompt_2=None, device=self.device, do_classifier_free_guidance=False, **kw)
+        return out[0], out[2]
 
 # %% ../../nbs/30_priors/02_sd.ipynb #d3370425
 @PRIORS.register('sd3', tiny=('tiny-sd3',), pipeline='StableDiffusion3Pipeline', repo=_LAYOUTS['sd3'][0],

@@ -14,12 +14,15 @@ import torch, pyiqa
 from accelerate import Accelerator, PartialState
 from accelerate.utils import set_seed, DistributedDataParallelKwargs
 from ..core import RRLibError, atomic_write_text, as_generator, resolve
-from ..io import load_folder
+from ..io import load_folder, load_image
 from ..degradations import degrade
 from ..data.datasets import embedded_images, split_sources, PairedCrops, heldout_pairs, random_crops, upsample_like
-from ..data.datasets import MixedBatches, split_real_standin, real_standin_pairs
+from ..data.datasets import MixedBatches, split_real_standin, real_standin_pairs, FixedPairs
+from ..data.manifests import open_records, split_records, ManifestPairs
+from ..data.latent_cache import LatentCache, CachedPairs, is_latent_cache
 from ..data.codecs import load_codec
-from ..priors.base import load_prior
+from ..priors.base import load_prior, prior_kind
+from ..priors.kontext import DEFAULT_INSTRUCTION
 from ..training.objectives import timestep_sampler as make_sampler
 from ..training.trainer import TrainConfig, TrainState, train, two_stage_callbacks, load_best, WeightHashes, tensors_hash
 from ..training.trainer import Callback, TrackerLog
@@ -30,10 +33,11 @@ from ..sampling.tiles import tiling
 from ..io import save_image
 
 # %% auto #0
-__all__ = ['RunConfig', 'prior_name', 'method_kwargs', 'load_run_prior', 'run_data', 'heldout_photos', 'is_two_stage',
-           'two_stage_data', 'micro_batch_size', 'RecordedBatches', 'sampling_kwargs', 'restore_whole',
-           'ValidationImages', 'batch_figure', 'loss_figure', 'before_after_figure', 'photos_figure', 'save_pairs',
-           'TrainRun', 'run', 'parse_field', 'load_run_config', 'train_main']
+__all__ = ['RunConfig', 'prior_name', 'method_kwargs', 'load_run_prior', 'run_instructions', 'run_data', 'heldout_photos',
+           'RecordData', 'record_data', 'training_batches', 'check_cached', 'sources_text', 'is_two_stage',
+           'two_stage_data', 'record_two_stage_sources', 'micro_batch_size', 'RecordedBatches', 'sampling_kwargs',
+           'restore_whole', 'ValidationImages', 'batch_figure', 'loss_figure', 'before_after_figure', 'photos_figure',
+           'save_pairs', 'TrainRun', 'run', 'parse_field', 'load_run_config', 'train_main']
 
 # %% ../../nbs/80_recipes/00_train.ipynb #e422e3e9
 @dataclass
@@ -42,7 +46,7 @@ class RunConfig:
     method:str = 'fluxir' # restoration method (see rrlib.methods.registry.METHODS)
     base_model:str = 'auto' # 'auto' (the method's embedded tiny prior), 'tiny-flux', or a local model folder (e.g. FLUX.1-dev)
     codec:str = 'auto' # 'auto' (the prior's own: pixel-unshuffle for tiny priors, the folder's AutoencoderKL), 'pixel-unshuffle[:F]', or a local VAE folder
-    data:str = 'embedded' # 'embedded' (scikit-image/matplotlib photos) or a folder of clean images
+    data:str = 'embedded' # 'embedded' (scikit-image/matplotlib photos), a folder of clean images, a manifest (*.jsonl) or a paired folder (hq/ lq/)
     degradation:str = 'realesrgan-x4plus' # degradation preset (rrlib degrade --list)
     crop_size:int = 64 # training / held-out crop side in pixels
     downscale:int = 2 # shrink embedded photos first (area) so crops hold more content
@@ -100,19 +104,29 @@ def method_kwargs(cfg:RunConfig) -> dict:
 def load_run_prior(cfg:RunConfig, device, dtype):
     "The prior of the run on `device`: its codec replaced if `cfg.codec` says so, gradient checkpointing if asked."
     base = prior_name(cfg)
-    prior = load_prior(base, device=device, dtype=dtype, guidance_scale=cfg.guidance_scale)  # priors without guidance ignore it
+    kw = {'instructions': ins} if prior_kind(base) == 'flux-kontext' and (ins := run_instructions(cfg)) else {}  # a manifest's, encoded once
+    prior = load_prior(base, device=device, dtype=dtype, guidance_scale=cfg.guidance_scale, **kw)  # priors without guidance ignore it
     if cfg.codec != 'auto': prior.vae = load_codec(cfg.codec, like=prior.vae, device=device, dtype=dtype)
     if cfg.gradient_checkpointing: prior.denoiser.enable_gradient_checkpointing()
     return prior
 
+def run_instructions(cfg:RunConfig) -> list[str]:
+    "The editing instructions of the run's records (manifest, paired folder or latent cache), the default first; [] for photos."
+    if cfg.data == 'embedded': return []
+    records = LatentCache(cfg.data).records if is_latent_cache(cfg.data) else open_records(cfg.data)
+    ins = sorted({r['instruction'] for r in records if r.get('instruction')} - {DEFAULT_INSTRUCTION}) if records is not None else []
+    return [DEFAULT_INSTRUCTION, *ins] if ins else []
+
 # %% ../../nbs/80_recipes/00_train.ipynb #ecb07969
 def run_data(cfg:RunConfig, degrade_fn) -> tuple:
-    "(training photos {source: [images]}, held-out source names, held-out pairs {'hq', 'lq'})."
+    "(training photos {source: [images]} or a manifest's `RecordData`, held-out source names, held-out pairs {'hq', 'lq'})."
     if cfg.data == 'embedded':
         train_names, held_names = split_sources()
         photos = {k: v for k, v in embedded_images(cfg.downscale).items() if k in train_names}
         heldout = heldout_pairs(degrade_fn, n=cfg.n_heldout, size=cfg.crop_size, downscale=cfg.downscale)
         return photos, held_names, heldout
+    if is_latent_cache(cfg.data): return record_data(cfg, (c := LatentCache(cfg.data)).records, degrade_fn, c)
+    if (records := open_records(cfg.data)) is not None: return record_data(cfg, records, degrade_fn)
     imgs = load_folder(cfg.data)
     names = sorted(imgs); held_names = names[::10]  # every 10th image held out
     photos = {k: [v] for k, v in imgs.items() if k not in held_names}
@@ -139,6 +153,44 @@ def heldout_photos(cfg:RunConfig, degrade_fn, held_names:list[str],
         out[name] = {'hq': hq, 'lq': upsample_like(lq, hq)}
     return out
 
+# %% ../../nbs/80_recipes/00_train.ipynb #1635ef5f
+@dataclass
+class RecordData:
+    "A manifest's or paired folder's records and their split: what `run_data` gives in place of photos."
+    records:object # a `Manifest` or a list of records
+    split:dict # `split_records`' output
+    source:str # `cfg.data`
+    cache:LatentCache|None = None # the latent cache training reads from (the held-out pairs come from the images)
+
+    def describe(self) -> str: return f"{len(self.records)} records of {self.source} ({len(self.split['train_names'])} clean images)"
+
+def record_data(cfg:RunConfig, records, degrade_fn, cache=None) -> tuple:
+    "`run_data` for a manifest or paired folder: (RecordData, held-out clean images, held-out pairs on their own LQs)."
+    split = split_records(records)
+    held = ManifestPairs(records, degrade_fn, cfg.crop_size, indices=split['heldout'], flip=False).sample(cfg.n_heldout, as_generator(1234))
+    names = split['heldout_names']
+    return RecordData(records, split, str(cfg.data), cache), names if len(names) <= 20 else f"{len(names)} clean images", {k: held[k] for k in ('hq', 'lq')}
+
+def training_batches(cfg:RunConfig, photos, degrade_fn, batch_size:int, rank:int=0,
+                     align:int=1): # a manifest's crops on the codec's latent grid: the crops its latent cache gives
+    "The one-stage training batches: `PairedCrops` of the photos, or `ManifestPairs` (or `CachedPairs`) of a manifest's training records."
+    if isinstance(photos, RecordData) and photos.cache is not None:
+        return CachedPairs(photos.cache, cfg.crop_size, batch_size, cfg.seed, rank, photos.split['train'] + photos.split['real'], photos.cache.index['flips'])
+    if isinstance(photos, RecordData):
+        return ManifestPairs(photos.records, degrade_fn, cfg.crop_size, batch_size, cfg.seed, rank, indices=photos.split['train'] + photos.split['real'], align=align)
+    return PairedCrops(photos, degrade_fn, size=cfg.crop_size, batch_size=batch_size, seed=cfg.seed, stream=rank)
+
+def check_cached(batches, prior, m:Method):
+    "Fail unless the prior's codec wrote the cache and the method trains from latents alone; cached caption embeddings serve the prior's captions."
+    if not isinstance(batches, CachedPairs): return
+    batches.check_codec(prior.codec)
+    if getattr(prior, 'captions', None) is not None and batches.cache.index.get('texts'):
+        prior.captions.encode = batches.cache.text_encoder(prior.captions.encode)  # the text encoders run only for captions not cached
+    if m.step_loss is not None or (m.condition is not None and m.name not in ('editing', 'dra')):
+        raise RRLibError(f"the {m.name} method reads the pixels of its training pairs; train it from the manifest, not the latent cache")
+
+def sources_text(photos) -> str: return photos.describe() if isinstance(photos, RecordData) else str(sorted(photos))
+
 # %% ../../nbs/80_recipes/00_train.ipynb #8c1ad413
 def is_two_stage(cfg:RunConfig, m:Method) -> bool:
     "Whether the run follows the two-stage recipe: `cfg.recipe`, or the method's own for 'auto'."
@@ -150,20 +202,40 @@ def two_stage_data(cfg:RunConfig, m:Method, photos:dict, degrade_fn, stage1_step
                   ) -> tuple:
     "(mixed batches, validate(module, step) -> PSNR on the real stand-in, a description) of the two-stage recipe."
     bs = batch_size or cfg.batch_size
-    syn_names, real_names = split_real_standin(sorted(photos))
     real_degrade = lambda hq, g: degrade(hq, cfg.real_degradation, g)
-    real_photos = {k: photos[k] for k in real_names}
-    real_pairs = real_standin_pairs(real_degrade, real_photos, n=cfg.n_real_pairs, size=cfg.crop_size, batch_size=bs)
-    val = real_standin_pairs(real_degrade, real_photos, n=cfg.n_val, size=cfg.crop_size, seed=8765)
-    synthetic = PairedCrops({k: photos[k] for k in syn_names}, degrade_fn, size=cfg.crop_size, batch_size=bs, seed=cfg.seed, stream=rank)
+    if isinstance(photos, RecordData): synthetic, real_pairs, val, syn_names, real_about = record_two_stage_sources(cfg, photos, degrade_fn, real_degrade, bs, rank)
+    else:
+        syn_names, real_names = split_real_standin(sorted(photos))
+        real_photos = {k: photos[k] for k in real_names}
+        real_pairs = real_standin_pairs(real_degrade, real_photos, n=cfg.n_real_pairs, size=cfg.crop_size, batch_size=bs)
+        val = real_standin_pairs(real_degrade, real_photos, n=cfg.n_val, size=cfg.crop_size, seed=8765)
+        synthetic = PairedCrops({k: photos[k] for k in syn_names}, degrade_fn, size=cfg.crop_size, batch_size=bs, seed=cfg.seed, stream=rank)
+        syn_names, real_about = sorted(syn_names), f"real STAND-IN sources (degraded by {cfg.real_degradation}): {real_names}"
     batches = MixedBatches(synthetic, real_pairs, bs, cfg.real_fraction, start_step=stage1_steps, seed=cfg.seed, rank=rank)
     val_psnr = pyiqa.create_metric('psnr', test_y_channel=True, color_space='ycbcr', device='cpu')
     def validate(module, step):
         x = m.make_pipeline(module)(val.lq, **{**sampling_kwargs(cfg), 'num_inference_steps': cfg.val_inference_steps}, progress=False)
         return val_psnr(x.float().cpu(), val.hq).mean().item()
-    about = (f"two-stage: steps 0-{stage1_steps - 1} synthetic ({sorted(syn_names)}), constant lr; steps {stage1_steps}-{cfg.max_steps - 1} "
-             f"real : synthetic = {cfg.real_fraction:g} : {1 - cfg.real_fraction:g}, cosine lr\nreal STAND-IN sources (degraded by {cfg.real_degradation}): {real_names}")
+    about = (f"two-stage: steps 0-{stage1_steps - 1} synthetic ({syn_names}), constant lr; steps {stage1_steps}-{cfg.max_steps - 1} "
+             f"real : synthetic = {cfg.real_fraction:g} : {1 - cfg.real_fraction:g}, cosine lr\n{real_about}")
     return batches, validate, about
+
+def record_two_stage_sources(cfg:RunConfig, data:RecordData, degrade_fn, real_degrade, bs:int, rank:int=0) -> tuple:
+    "(synthetic, real, validation pairs, synthetic sources, description) of a manifest: its records marked `real`, else a stand-in."
+    R, s = data.records, data.split
+    if data.cache is not None: raise RRLibError("the latent cache serves one-stage runs: give recipe='one-stage', or the manifest itself as data")
+    if s['real']:
+        v = ManifestPairs(R, None, cfg.crop_size, indices=s['real'], flip=False).sample(cfg.n_val, as_generator(8765))
+        return (ManifestPairs(R, degrade_fn, cfg.crop_size, bs, cfg.seed, rank, indices=s['train']),
+                ManifestPairs(R, None, cfg.crop_size, bs, cfg.seed, rank, indices=s['real']), FixedPairs(v['hq'], v['lq']),
+                data.describe(), f"real pairs: the {len(s['real'])} records of {data.source} marked real")
+    _, stand = split_real_standin(s['train_names']); stand = stand[:16]  # at most 16 clean images held apart, in memory
+    photos = {k: [load_image(k)] for k in stand}
+    keep = [i for i in s['train'] if R[i]['hq'] not in photos]
+    return (ManifestPairs(R, degrade_fn, cfg.crop_size, bs, cfg.seed, rank, indices=keep),
+            real_standin_pairs(real_degrade, photos, n=cfg.n_real_pairs, size=cfg.crop_size, batch_size=bs),
+            real_standin_pairs(real_degrade, photos, n=cfg.n_val, size=cfg.crop_size, seed=8765),
+            f"{len(keep)} records of {data.source}", f"real STAND-IN: {len(stand)} clean images of {data.source} held apart, degraded by {cfg.real_degradation}")
 
 # %% ../../nbs/80_recipes/00_train.ipynb #2c66d5bb
 def micro_batch_size(cfg:RunConfig, num_processes:int=1) -> int:
@@ -182,9 +254,12 @@ class RecordedBatches:
         self.batches, self.path = batches, Path(folder) / f'crops_rank{rank}.jsonl'
         self.path.parent.mkdir(parents=True, exist_ok=True)
     def batch(self, step:int) -> dict:
-        "The wrapped batch of `step`, recorded as {'step', 'n', 'hq'}."
+        "The wrapped batch of `step`, recorded as {'step', 'n', 'hq'} (and a manifest's record 'index' and 'instruction' lists)."
         b = self.batches.batch(step)
-        with open(self.path, 'a') as f: f.write(json.dumps({'step': step, 'n': len(b['hq']), 'hq': tensors_hash([b['hq']])}) + '\n')
+        x = b['hq'] if 'hq' in b else b['z_hq']
+        rec = {'step': step, 'n': len(x), 'hq': tensors_hash([x]), **{k: list(b[k]) for k in ('instruction',) if k in b}}
+        if 'index' in b: rec['index'] = b['index'].tolist()
+        with open(self.path, 'a') as f: f.write(json.dumps(rec) + '\n')
         return b
     def __getattr__(self, name): return getattr(self.batches, name)
 
@@ -226,10 +301,11 @@ class ValidationImages(Callback):
             if hasattr(tr, 'log_images'): tr.log_images({'val/lq': self.lq, 'val/restored': x, 'val/clean': self.hq}, step=st.step)
 
 # %% ../../nbs/80_recipes/00_train.ipynb #0fb8d56e
-def batch_figure(b:dict, # a training batch {'hq', 'lq'}
-                 degradation:str):
+def batch_figure(b:dict, # a training batch {'hq', 'lq'} (or a latent cache's {'z_hq', 'z_lq'})
+                 degradation:str, decode=None): # latents -> images on the CPU (for a latent cache's batch)
     "The first (up to) 8 pairs of a training batch: clean above, degraded below."
     import matplotlib.pyplot as plt
+    if 'hq' not in b: b = {k: decode(b[f'z_{k}'][:8]) for k in ('hq', 'lq')}
     nb = min(8, len(b['hq']))
     fig, axs = plt.subplots(2, nb, figsize=(1.5 * nb, 3.2), squeeze=False)
     for i in range(nb):
@@ -329,13 +405,13 @@ def run(cfg:RunConfig) -> TrainRun:
     photos, held_names, heldout = run_data(cfg, degrade_fn)
     micro = micro_batch_size(cfg, accelerator.num_processes)
     rank = accelerator.process_index
-    batches = PairedCrops(photos, degrade_fn, size=cfg.crop_size, batch_size=micro, seed=cfg.seed, stream=rank)
-    print(f"training sources: {sorted(photos)}\nheld-out sources: {held_names}")
+    batches = training_batches(cfg, photos, degrade_fn, micro, rank, prior.codec.downscale); check_cached(batches, prior, m)
+    print(f"training sources: {sources_text(photos)}\nheld-out sources: {held_names}")
     two_stage = is_two_stage(cfg, m)
     stage1_steps = int(cfg.stage1_fraction * cfg.max_steps) if two_stage else 0
     if two_stage:
         batches, validate, about = two_stage_data(cfg, m, photos, degrade_fn, stage1_steps, micro, rank); print(about)
-    figures = {'batch': batch_figure(batches.batch(0), cfg.degradation)}
+    figures = {'batch': batch_figure(batches.batch(0), cfg.degradation, lambda z: prior.codec.decode(z.to(device, dtype)).float().cpu())}
     # training
     cfg = replace(cfg, timestep_sampler=cfg.timestep_sampler or m.train_defaults.get('timestep_sampler', 'clamped_uniform'),
                   alpha=m.train_defaults.get('alpha', 1.0) if cfg.alpha is None else cfg.alpha)
