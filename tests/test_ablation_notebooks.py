@@ -17,3 +17,16 @@ def test_smoke_run_writes_table_and_plot(root, venv_bin, tmp_path, name):
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
     assert "'fluxir': 'done'" in (tmp_path / 'executed.ipynb').read_text()
+
+
+@pytest.mark.parametrize('name', ['fluxir_timestep_density', 'dra_rss_weight'])
+def test_figure_notebook_smoke_run(root, venv_bin, tmp_path, name):
+    "A figure notebook checks its numbers against the paper's equation (an assert in the notebook) and writes its table and plot."
+    out = tmp_path / name
+    cmd = [str(venv_bin / 'papermill'), str(root / 'nbs' / 'figures' / f'{name}.ipynb'), str(tmp_path / 'executed.ipynb'),
+           '--cwd', str(root / 'nbs' / 'figures'), '-p', 'smoke', 'True', '-p', 'output_dir', str(out)]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert (out / f'{name}.png').stat().st_size > 10_000
+    table = (out / f'{name}.md').read_text()
+    assert {'fluxir_timestep_density': '| P(t = 0) |', 'dra_rss_weight': '| 0.8 | 19 |'}[name] in table
