@@ -14,9 +14,10 @@ from tqdm.auto import tqdm
 from ..core import RRLibError, atomic_write_text
 
 # %% auto #0
-__all__ = ['split_values', 'notebook_parameters', 'is_run_config_notebook', 'parse_value', 'parse_assignments', 'grid_points',
-           'point_name', 'is_finished', 'run_point', 'point_main', 'run_local', 'slurm_script', 'run_submitit',
-           'summary_table', 'write_summary', 'sweep', 'sweep_main']
+__all__ = ['ABLATION_COLUMNS', 'split_values', 'notebook_parameters', 'is_run_config_notebook', 'parse_value',
+           'parse_assignments', 'grid_points', 'point_name', 'is_finished', 'run_point', 'point_main', 'run_local',
+           'slurm_script', 'run_submitit', 'summary_table', 'write_summary', 'sweep', 'ablation_table',
+           'ablation_figure', 'sweep_main']
 
 # %% ../../nbs/80_recipes/03_sweep.ipynb #8f0f3b84
 def split_values(text:str) -> list[str]:
@@ -246,7 +247,42 @@ def sweep(notebook:str|Path, # a papermill notebook with an `output_dir` paramet
     log(f"summary: {out / 'summary.csv'}" + (f"; {len(failed)} point(s) failed: {', '.join(failed)} (their error.txt)" if failed else ''))
     return table
 
-# %% ../../nbs/80_recipes/03_sweep.ipynb #f43a99bd
+# %% ../../nbs/80_recipes/03_sweep.ipynb #ab1221c8
+ABLATION_COLUMNS = {'psnr': 'psnr_{}', 'ssim': 'ssim_{}', 'lr_psnr': 'lr_psnr_{}', 'colour_error': 'colour_error_{}',
+                    'detail_ratio': 'detail_ratio_{}'}  # table column -> metrics.json key ({}: 'restored' or 'lq')
+
+def ablation_table(summary, # a `sweep` summary table (or summary.csv read back, index = point)
+                   input_row:bool=True, # first, the degraded input's row
+                  ):
+    "The ablation table of a sweep: a row per variant (and the input), held-out scores, trainable M, train minutes, note."
+    import pandas as pd
+    rows = {}
+    ok = summary[summary.status.isin(['done', 'finished earlier'])]
+    if input_row and len(ok):
+        first = ok.iloc[0]
+        rows['input'] = {c: first.get(k.format('lq')) for c, k in ABLATION_COLUMNS.items()} | {'trainable_M': 0.0, 'train_minutes': 0.0, 'note': 'degraded input'}
+    for n, r in summary.iterrows():
+        done = n in ok.index
+        rows[n] = {c: r.get(k.format('restored')) if done else None for c, k in ABLATION_COLUMNS.items()} | {
+            'trainable_M': round(r['trainable_parameters'] / 1e6, 3) if done and pd.notna(r.get('trainable_parameters')) else None,
+            'train_minutes': r.get('train_minutes') if done else None, 'note': '' if done else f"failed: {r.get('error')}"}
+    return pd.DataFrame.from_dict(rows, orient='index')
+
+def ablation_figure(table, columns=('psnr', 'lr_psnr', 'detail_ratio'), title:str=''):
+    "Bars of `columns` per variant, the input's value a dashed line."
+    import matplotlib.pyplot as plt
+    rows = table.drop(index='input', errors='ignore')
+    fig, axs = plt.subplots(1, len(columns), figsize=(3.6 * len(columns), 3.4), squeeze=False)
+    for ax, c in zip(axs[0], columns):
+        v = rows[c].astype(float)
+        ax.bar(range(len(v)), v.fillna(0), color=['tab:blue' if x == x else 'tab:red' for x in v])
+        if 'input' in table.index and table.loc['input', c] is not None: ax.axhline(float(table.loc['input', c]), color='k', ls='--', lw=1, label='input')
+        ax.set_xticks(range(len(v))); ax.set_xticklabels(rows.index, rotation=35, ha='right', fontsize=7); ax.set_title(c, fontsize=9)
+        ax.grid(axis='y', alpha=0.3)
+    axs[0, 0].legend(fontsize=7); fig.suptitle(title, fontsize=10); fig.tight_layout()
+    plt.close(fig); return fig
+
+# %% ../../nbs/80_recipes/03_sweep.ipynb #bd9b2eef
 def sweep_main(argv:list[str]|None=None) -> int:
     "`rrlib sweep NOTEBOOK --grid key=v1,v2 … --out DIR`: one papermill run per grid point, then DIR/summary.csv."
     ap = argparse.ArgumentParser(prog='rrlib sweep', description='Run a papermill notebook once per grid point into DIR/<point>/ '
