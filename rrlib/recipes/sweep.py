@@ -16,7 +16,7 @@ from ..core import RRLibError, atomic_write_text
 # %% auto #0
 __all__ = ['ABLATION_COLUMNS', 'split_values', 'notebook_parameters', 'is_run_config_notebook', 'parse_value',
            'parse_assignments', 'grid_points', 'point_name', 'is_finished', 'run_point', 'point_main', 'run_local',
-           'slurm_script', 'run_submitit', 'summary_table', 'write_summary', 'sweep', 'ablation_table',
+           'slurm_script', 'run_submitit', 'summary_table', 'write_summary', 'merged', 'sweep', 'ablation_table',
            'ablation_figure', 'sweep_main']
 
 # %% ../../nbs/80_recipes/03_sweep.ipynb #8f0f3b84
@@ -203,7 +203,12 @@ def write_summary(out:str|Path, table) -> None:
     atomic_write_text(Path(out) / 'summary.csv', table.to_csv(index_label='point'))
     atomic_write_text(Path(out) / 'summary.md', table.to_markdown(floatfmt='.4g') + '\n')
 
-# %% ../../nbs/80_recipes/03_sweep.ipynb #e19e1eda
+# %% ../../nbs/80_recipes/03_sweep.ipynb #e6260d2a
+def merged(shared:dict, point:dict) -> dict:
+    "A point's parameters: `shared` updated by `point`, a dict value (e.g. `method_params`) merged with the shared one."
+    return {**shared, **point, **{k: {**shared[k], **v} for k, v in point.items() if isinstance(v, dict) and isinstance(shared.get(k), dict)}}
+
+# %% ../../nbs/80_recipes/03_sweep.ipynb #5c0e42a7
 def sweep(notebook:str|Path, # a papermill notebook with an `output_dir` parameter (e.g. nbs/train.ipynb)
           out:str|Path, # DIR: one folder per point, summary.csv / summary.md
           grid:dict|None=None, # {parameter: [values]}: every combination is a point
@@ -228,7 +233,7 @@ def sweep(notebook:str|Path, # a papermill notebook with an `output_dir` paramet
         bad = sorted(set(p) - set(params)) + sorted(set(sets or {}) - set(params))
         if bad: raise RRLibError(f"unknown parameter(s) {bad} of {notebook}; the notebook's: {', '.join(params)}")
     out = Path(out).absolute()
-    jobs = {n: {'notebook': str(Path(notebook).absolute()), 'dir': str(out / n), 'parameters': {**(sets or {}), **p},
+    jobs = {n: {'notebook': str(Path(notebook).absolute()), 'dir': str(out / n), 'parameters': merged(sets or {}, p),
                 'cwd': str(Path(cwd).absolute())} for n, p in named.items()}
     todo = [n for n in jobs if not is_finished(out / n)]
     status = {n: {'status': 'finished earlier', 'error': None} for n in jobs if n not in todo}
@@ -247,7 +252,7 @@ def sweep(notebook:str|Path, # a papermill notebook with an `output_dir` paramet
     log(f"summary: {out / 'summary.csv'}" + (f"; {len(failed)} point(s) failed: {', '.join(failed)} (their error.txt)" if failed else ''))
     return table
 
-# %% ../../nbs/80_recipes/03_sweep.ipynb #ab1221c8
+# %% ../../nbs/80_recipes/03_sweep.ipynb #496df9a4
 ABLATION_COLUMNS = {'psnr': 'psnr_{}', 'ssim': 'ssim_{}', 'lr_psnr': 'lr_psnr_{}', 'colour_error': 'colour_error_{}',
                     'detail_ratio': 'detail_ratio_{}'}  # table column -> metrics.json key ({}: 'restored' or 'lq')
 
@@ -282,7 +287,7 @@ def ablation_figure(table, columns=('psnr', 'lr_psnr', 'detail_ratio'), title:st
     axs[0, 0].legend(fontsize=7); fig.suptitle(title, fontsize=10); fig.tight_layout()
     plt.close(fig); return fig
 
-# %% ../../nbs/80_recipes/03_sweep.ipynb #bd9b2eef
+# %% ../../nbs/80_recipes/03_sweep.ipynb #6d927322
 def sweep_main(argv:list[str]|None=None) -> int:
     "`rrlib sweep NOTEBOOK --grid key=v1,v2 … --out DIR`: one papermill run per grid point, then DIR/summary.csv."
     ap = argparse.ArgumentParser(prog='rrlib sweep', description='Run a papermill notebook once per grid point into DIR/<point>/ '
