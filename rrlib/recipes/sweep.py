@@ -229,6 +229,7 @@ def sweep(notebook:str|Path, # a papermill notebook with an `output_dir` paramet
     named = {**{point_name(p): p for p in gp}, **(points or {})}
     if len({point_name(p) for p in gp}) < len(gp): raise RRLibError("two grid points have the same folder name; make their values differ in letters or digits")
     if not named: named = {'default': {}}
+    if any('output_dir' in p for p in [*named.values(), sets or {}]): raise RRLibError("output_dir is the sweep's: each point's is out/<point>")
     for n, p in named.items():
         bad = sorted(set(p) - set(params)) + sorted(set(sets or {}) - set(params))
         if bad: raise RRLibError(f"unknown parameter(s) {bad} of {notebook}; the notebook's: {', '.join(params)}")
