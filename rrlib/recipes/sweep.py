@@ -215,7 +215,7 @@ def sweep(notebook:str|Path, # a papermill notebook with an `output_dir` paramet
           points:dict|None=None, # {name: {parameter: value}}: named points (variants that are no grid)
           sets:dict|None=None, # {parameter: value} shared by every point
           executor:str='local', # 'local' (processes) or 'slurm' (a submitit job array)
-          workers:int=1, # points at a time (local processes; Slurm array tasks)
+          workers:int|None=None, # points at a time (local processes, default 1; Slurm array tasks, default all)
           cwd:str|Path='.', # the notebooks' working directory (relative paths in their parameters start here)
           partition:str|None=None, gpus:int|None=None, time_min:int=60, # Slurm
           cluster:str|None=None, # submitit's cluster for executor 'slurm' (default 'slurm'; 'local' / 'debug' in tests)
@@ -239,6 +239,7 @@ def sweep(notebook:str|Path, # a papermill notebook with an `output_dir` paramet
     todo = [n for n in jobs if not is_finished(out / n)]
     status = {n: {'status': 'finished earlier', 'error': None} for n in jobs if n not in todo}
     log(f"{len(jobs)} point(s) in {out}: {len(status)} finished earlier, {len(todo)} to run ({executor})")
+    workers = workers or (1 if executor == 'local' else max(1, len(todo)))
     if dry_run:
         plan = '\n'.join(f"{n}: {json.dumps(jobs[n]['parameters'], default=str)}" for n in todo)
         return plan + ('\n\n' + slurm_script(len(todo), out / '_submitit', partition, gpus, time_min, workers) if executor == 'slurm' and todo else '')
@@ -298,7 +299,7 @@ def sweep_main(argv:list[str]|None=None) -> int:
     ap.add_argument('--out', required=True, metavar='DIR', help='one folder per point, and summary.csv / summary.md')
     ap.add_argument('--set', dest='sets', action='append', default=[], metavar='KEY=VALUE', help='a value shared by every point (repeatable)')
     ap.add_argument('--executor', choices=('local', 'slurm'), default='local', help='local processes, or a Slurm job array (submitit)')
-    ap.add_argument('--workers', type=int, default=1, help='points at a time (local processes; Slurm array tasks)')
+    ap.add_argument('--workers', type=int, help='points at a time (local processes, default 1; Slurm array tasks, default all)')
     ap.add_argument('--cwd', default='.', help="the notebooks' working directory (default: this one)")
     ap.add_argument('--partition', help='Slurm partition'); ap.add_argument('--gpus', type=int, help='GPUs per node (Slurm)')
     ap.add_argument('--time', type=int, default=60, metavar='MINUTES', help='time limit of each point (Slurm), minutes')
