@@ -22,6 +22,7 @@ for _name, _main, _help in [
     ('eval', 'rrlib.evaluation.evaluate:eval_main', 'score a folder of restorations (resumable), write CSV, Markdown and a figure'),
     ('train', 'rrlib.recipes.train:train_main', 'train a restoration adapter (the main job) from --config FILE and --set key=value'),
     ('restore', 'rrlib.recipes.restore:restore_main', 'restore a file or a folder of photos with a trained adapter (resumable, tiled, any size)'),
+    ('sweep', 'rrlib.recipes.sweep:sweep_main', 'run a papermill notebook once per grid point (local processes or a Slurm array), then summary.csv'),
 ]: SUBCOMMANDS.register(_name, _main, help=_help)
 
 def _usage() -> str:

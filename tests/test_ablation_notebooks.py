@@ -17,3 +17,65 @@ def test_smoke_run_writes_table_and_plot(root, venv_bin, tmp_path, name):
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
     assert "'fluxir': 'done'" in (tmp_path / 'executed.ipynb').read_text()
+
+
+@pytest.mark.parametrize('name', ['fluxir_timestep_density', 'dra_rss_weight'])
+def test_figure_notebook_smoke_run(root, venv_bin, tmp_path, name):
+    "A figure notebook checks its numbers against the paper's equation (an assert in the notebook) and writes its table and plot."
+    out = tmp_path / name
+    cmd = [str(venv_bin / 'papermill'), str(root / 'nbs' / 'figures' / f'{name}.ipynb'), str(tmp_path / 'executed.ipynb'),
+           '--cwd', str(root / 'nbs' / 'figures'), '-p', 'smoke', 'True', '-p', 'output_dir', str(out)]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert (out / f'{name}.png').stat().st_size > 10_000
+    table = (out / f'{name}.md').read_text()
+    assert {'fluxir_timestep_density': '| P(t = 0) |', 'dra_rss_weight': '| 0.8 | 19 |'}[name] in table
+
+
+SWEEP_ABLATIONS = {  # notebook -> the variants its smoke run trains (each a sweep point over nbs/train.ipynb)
+    'fluxir': ['rank-full', 'logit_normal-alpha0', 'no-offsets-no-text-se'],
+    'dra': ['dra', 'no-lora'],
+    'realrestorer': ['one-stage', 'two-stage'],
+    'dreamclear': ['experts-1', 'no-reference'],
+}
+
+
+@pytest.mark.parametrize('name', list(SWEEP_ABLATIONS))
+def test_sweep_ablation_smoke_run(root, venv_bin, tmp_path, name):
+    "A paper's ablation notebook: its smoke variants trained through `rrlib sweep`, one row each in table.md, a plot."
+    import pandas as pd
+    out = tmp_path / name
+    cmd = [str(venv_bin / 'papermill'), str(root / 'nbs' / 'ablations' / f'{name}.ipynb'), str(tmp_path / 'executed.ipynb'),
+           '--cwd', str(root), '-p', 'smoke', 'True', '-p', 'output_dir', str(out)]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    table = pd.read_csv(out / 'table.csv', index_col=0)
+    assert list(table.index) == ['input', *SWEEP_ABLATIONS[name]]
+    assert table.psnr.notna().all() and table.note.iloc[1:].isna().all(), "every smoke variant finished"
+    assert all(f'| {v} ' in (out / 'table.md').read_text() for v in SWEEP_ABLATIONS[name])
+    assert (out / 'ablation.png').stat().st_size > 10_000
+    s = pd.read_csv(out / 'summary.csv', index_col='point')
+    assert (s.train_steps == 2).all() and all((out / v / 'metrics.json').is_file() for v in SWEEP_ABLATIONS[name])
+    if name == 'dra':  # the RSS grid, restored again from the trained `dra` variant
+        rss = pd.read_csv(out / 'rss.csv', index_col=0)
+        assert list(rss.index) == ['no RSS', 'w 0.05, a 0', 'w 0.05, a 0.8'] and (out / 'rss.png').is_file()
+        assert abs(rss.psnr['w 0.05, a 0.8'] - s.psnr_restored['dra']) < 0.01   # the main job restores with the paper's w, a
+        assert '## RSS grid' in (out / 'table.md').read_text()
+
+
+def test_compare_smoke_run(root, venv_bin, tmp_path):
+    "The five methods at one budget: one row each (and the input) in table.md / table.csv, the perception-distortion plot, figures_dir."
+    import pandas as pd
+    out, figs = tmp_path / 'compare', tmp_path / 'figures'
+    cmd = [str(venv_bin / 'papermill'), str(root / 'nbs' / 'ablations' / 'compare.ipynb'), str(tmp_path / 'executed.ipynb'),
+           '--cwd', str(root), '-p', 'smoke', 'True', '-p', 'output_dir', str(out), '-p', 'figures_dir', str(figs)]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    table = pd.read_csv(out / 'table.csv', index_col=0)
+    assert list(table.index) == ['input', 'fluxir', 'dra', 'dreamclear', 'editing', 'controlnet']
+    assert table.psnr.notna().all() and (table.trainable_M.iloc[1:] > 0).all() and table.train_minutes.notna().all()
+    assert len(set(table.trainable_M.iloc[1:])) == 5, "each method trains its own parameters"
+    md = (out / 'table.md').read_text()
+    assert "'max_steps': 2" in md and '| controlnet ' in md
+    assert (out / 'perception_distortion.png').stat().st_size > 10_000
+    assert (figs / 'compare.md').read_text().count('| dreamclear ') == 1 and (figs / 'compare.png').is_file()

@@ -2,7 +2,9 @@
 import json
 import pytest
 
-PAPERMILL_NOTEBOOKS = ['train.ipynb', '40_training/03_pretrain.ipynb']
+PAPERMILL_NOTEBOOKS = ['train.ipynb', '40_training/03_pretrain.ipynb', 'ablations/fluxir.ipynb', 'ablations/dra.ipynb',
+                       'ablations/realrestorer.ipynb', 'ablations/dreamclear.ipynb', 'ablations/compare.ipynb',
+                       'figures/fluxir_timestep_density.ipynb', 'figures/dra_rss_weight.ipynb']
 
 
 @pytest.mark.parametrize('name', PAPERMILL_NOTEBOOKS)
