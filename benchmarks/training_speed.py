@@ -29,6 +29,48 @@ parameter counts are printed beside the ratios instead.
     python benchmarks/training_speed.py --size 128 --repeats 9 --skip-flops
     python benchmarks/training_speed.py --device cuda
 
+Measured (2026-12-01, 2 CPU cores shared with two other jobs (load ≈ 3-5), torch 2.14 fp32, diffusers 0.42, 64² crops,
+batch 2, 2 warm-up + 9 timed interleaved repeats; `python benchmarks/training_speed.py --repeats 9`):
+
+    Part 1: measured step time (median) and peak memory, cpu profiler
+    prior       row            trainable   step ms  peak MiB  ÷ frozen  CN ÷ this  goals
+    tiny-flux   fluxir           791,760     316.3      26.4      1.49       1.88  ÷ frozen ≤ 1.3: NOT met; CN ÷ this ≥ 2: NOT met
+    tiny-flux   controlnet     2,366,592     594.3      56.5      2.80             
+    tiny-flux   frozen                 1     212.0      21.8      1.00             
+    tiny-sd3    dra              172,384     136.7      18.1      1.47       0.83  ÷ frozen ≤ 1.3: NOT met; CN ÷ this ≥ 2: NOT met
+    tiny-sd3    controlnet       344,384     112.9      16.5      1.21             
+    tiny-sd3    frozen                 1      93.2      12.0      1.00             
+    tiny-pixart dreamclear     2,885,004     395.9      81.6      4.57             ÷ frozen ≤ 1.3: NOT met
+    tiny-pixart frozen                 1      86.6      16.0      1.00             
+
+    Part 2: counted FLOPs of one forward + backward (meta device, FlopCounterMode; 64² latents, batch 1)
+    config             row               trainable    TFLOP  ÷ frozen  CN ÷ this  goals
+    flux1-dev          fluxir          410,140,544    45.51      1.02       1.34  ÷ frozen ≤ 1.3: met; CN ÷ this ≥ 2: NOT met
+    flux1-dev          controlnet    2,952,654,336    60.88      1.36             
+    flux1-dev          frozen                    1    44.61      1.00             
+    sd3-medium         dra              78,053,504     4.85      1.08       1.24  ÷ frozen ≤ 1.3: met; CN ÷ this ≥ 2: NOT met
+    sd3-medium         controlnet      538,805,760     6.03      1.35             
+    sd3-medium         frozen                    1     4.48      1.00             
+    sdxl-base          dra             185,312,960     3.99      1.26       1.14  ÷ frozen ≤ 1.3: met; CN ÷ this ≥ 2: NOT met
+    sdxl-base          controlnet    1,249,974,672     4.55      1.44             
+    sdxl-base          frozen                    1     3.17      1.00             
+    pixart-alpha-1024  dreamclear    1,600,527,060    12.83      4.96             ÷ frozen ≤ 1.3: NOT met
+    pixart-alpha-1024  frozen                    1     2.59      1.00             
+
+Reading it. Against the goals: the ControlNet ÷ adapter goal (≥ 2×) is met by no row of this run, measured or counted (measured
+ControlNet ÷ FluxIR reached 2.13 in one of three runs); the
+adapter ÷ frozen goal (≤ 1.3×) is met in FLOPs by FluxIR (1.02), DRA on SD3-medium (1.08) and on SDXL (1.26), and by
+none of the tiny measured rows (FluxIR 1.49, DRA 1.47 in this run; the tiny priors are so small that the adapters' own small ops and the
+AdamW step weigh more than on a real prior). DreamClear copies every PixArt block into each of its two ControlFormer
+branches (the paper's design), so it costs 4.6× (measured) and 5.0× (FLOPs) the frozen prior, as a full ControlNet would.
+The FLOP counts leave out what differs most between an adapter and a ControlNet on a real prior: the trainable
+parameters (FLUX.1-dev: ControlNet 2.95 B, FluxIR 0.41 B; 7.2×) and with them the gradients and AdamW's states
+(fp32: 16 bytes each, 47 GB against 6.6 GB) and the optimiser's element-wise work, which the counter does not see.
+The tiny ControlNets are not the real ones' shape: on the tiny Flux (2 + 4 blocks) diffusers' default depths (4 + 10)
+copy the whole transformer; on the tiny SD3 (8 blocks) a quarter is 2 blocks, lighter than DRA's LoRA and adapters.
+The measured ratios vary from run to run on these shared cores (FluxIR ÷ frozen 1.35-1.49, ControlNet ÷ FluxIR
+1.72-2.13 over three runs); the FLOP ratios do not. No GPU in this session: `--device cuda` was not run.
+
 Goals (the papers' claims, from issue 15): FluxIR and DRA ≥ 2× faster per step than the ControlNet of the same prior;
 an adapter step ≤ 1.3× the frozen prior's forward + backward.
 """
