@@ -6,11 +6,12 @@ Docs: https://rrlib.github.io/rrlib/90_cli/cli.html.md"""
 
 # %% ../nbs/90_cli/00_cli.ipynb #7494f5bb
 from __future__ import annotations
-import sys
+import os, sys
+from importlib.util import find_spec
 from .core import RRLibError, Registry
 
 # %% auto #0
-__all__ = ['SUBCOMMANDS', 'main']
+__all__ = ['SUBCOMMANDS', 'check_launch_strategy', 'main']
 
 # %% ../nbs/90_cli/00_cli.ipynb #382464d6
 SUBCOMMANDS = Registry('subcommand')
@@ -34,6 +35,22 @@ def _split(argv:list[str]) -> tuple[str, list[str]]:
     two = ' '.join(argv[:2])
     return (two, argv[2:]) if len(argv) > 1 and two in SUBCOMMANDS else (argv[0], argv[1:])
 
+# %% ../nbs/90_cli/00_cli.ipynb #de2b3a67
+def _env_flag(name:str) -> bool: return os.environ.get(name, '').lower() in ('true', '1', 'yes')
+
+def check_launch_strategy():
+    "Raise `RRLibError` in one sentence when the accelerate launch asked for DeepSpeed without the package, or FSDP without accelerators."
+    if _env_flag('ACCELERATE_USE_DEEPSPEED') and find_spec('deepspeed') is None:
+        raise RRLibError("DeepSpeed was asked for (ACCELERATE_USE_DEEPSPEED=true, e.g. from configs/accelerate/deepspeed_zero2.yaml) "
+                         "but is not installed: `pip install deepspeed`, or launch with configs/accelerate/ddp.yaml or fsdp.yaml")
+    if _env_flag('ACCELERATE_USE_FSDP'):
+        import torch
+        gpu = torch.cuda.is_available() or (hasattr(torch, 'xpu') and torch.xpu.is_available())
+        if _env_flag('ACCELERATE_USE_CPU') or not gpu:
+            raise RRLibError("FSDP was asked for (ACCELERATE_USE_FSDP=true, e.g. from configs/accelerate/fsdp.yaml) but the processes "
+                             "have no GPU: accelerate shards only across accelerators (on CPUs it would run unsharded); "
+                             "use ACCELERATE_USE_CPU=1 with configs/accelerate/ddp.yaml")
+
 # %% ../nbs/90_cli/00_cli.ipynb #12b96093
 def main(argv:list[str]|None=None) -> int:
     "Entry point of the `rrlib` console script."
@@ -42,6 +59,8 @@ def main(argv:list[str]|None=None) -> int:
     name, rest = _split(argv)
     if name not in SUBCOMMANDS:
         print(f"rrlib: unknown subcommand {name!r}\n\n{_usage()}", file=sys.stderr); return 2
-    try: return SUBCOMMANDS[name](rest) or 0
+    try:
+        if name == 'train': check_launch_strategy()
+        return SUBCOMMANDS[name](rest) or 0
     except RRLibError as e:
         print(f"rrlib {name}: error: {e}", file=sys.stderr); return 2
