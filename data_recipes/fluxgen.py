@@ -29,7 +29,7 @@ def main(argv=None) -> int:
     p.add_argument('--steps', type=int, help=f"sampling steps, default {FLUXGEN_REAL['num_inference_steps']} / {FLUXGEN_EMBEDDED['num_inference_steps']}")
     p.add_argument('--guidance', type=float, help=f"guidance scale, default {FLUXGEN_REAL['guidance_scale']} (folder; the embedded prior has none)")
     p.add_argument('--keep', type=float, default=0.95, help='fraction each selection metric keeps (the paper: 0.95)')
-    p.add_argument('--metrics', help="comma-separated no-reference metrics (default: clipiqa,maniqa,musiq if their weights are present, else brisque,niqe)")
+    p.add_argument('--metrics', help="comma-separated no-reference metrics (default: clipiqa,maniqa,musiq if their weights are present, else brisque-libsvm,niqe)")
     p.add_argument('--weights-dir', help='folder of metric weights')
     p.add_argument('--device', default='cpu')
     p.add_argument('--dtype', default='fp32', choices=['fp32', 'bf16', 'fp16'])

@@ -16,7 +16,7 @@ def test_fluxgen_writes_a_manifest_that_trains(root, tmp_path):
     out = tmp_path / 'fluxgen'
     r = _fluxgen(root, str(out), *ARGS)
     rep = json.loads((out / 'report.json').read_text())
-    assert rep['generated'] == 4 and rep['metrics'] == ['brisque', 'niqe'] and 'weights are missing' in rep['metrics_why']
+    assert rep['generated'] == 4 and rep['metrics'] == ['brisque-libsvm', 'niqe'] and 'weights are missing' in rep['metrics_why']
     assert rep['prompt'] == '' and 'kept of 4' in r.stdout
     m = Manifest(out / 'manifest.jsonl')
     assert len(m) == rep['kept'] >= 2 and all(rec['lq'] is None for rec in m)
@@ -40,7 +40,7 @@ def test_fluxgen_from_a_diffusers_folder_and_help(root, tmp_path):
     from rrlib.priors.flux import make_tiny_flux_folder
     folder = make_tiny_flux_folder(tmp_path / 'FLUX.1-dev')  # FLUX.1-dev's layout, tiny random components
     _fluxgen(root, str(tmp_path / 'out'), '--base-model', str(folder), '--n', '2', '--height', '32', '--width', '32', '--steps', '1',
-             '--metrics', 'brisque', '--keep', '1')
+             '--metrics', 'brisque-libsvm', '--keep', '1')
     rep = json.loads((tmp_path / 'out' / 'report.json').read_text())
     assert rep['guidance_scale'] == 4.0 and rep['kept'] == 2 and rep['metrics_why'] == 'chosen by the caller'
     h = subprocess.run([sys.executable, str(root / 'data_recipes' / 'fluxgen.py'), '--help'], capture_output=True, text=True, cwd=root)

@@ -79,7 +79,7 @@ def generate(out:str|Path, # the dataset folder (images go to out/images)
     return counts
 
 # %% ../../nbs/80_recipes/04_fluxgen.ipynb #4ecc62d3
-PAPER_METRICS, OFFLINE_METRICS = ('clipiqa', 'maniqa', 'musiq'), ('brisque', 'niqe')
+PAPER_METRICS, OFFLINE_METRICS = ('clipiqa', 'maniqa', 'musiq'), ('brisque-libsvm', 'niqe')
 
 def selection_metrics(metrics=None, weights_dir=None) -> tuple[list[str], str]:
     "(metrics, why): `metrics` if given, else the paper's when their weights are present, else the offline ones."
