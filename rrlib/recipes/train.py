@@ -140,8 +140,9 @@ def heldout_photos(cfg:RunConfig, degrade_fn, held_names:list[str],
                    max_side:int=512, # larger photos are centre-cropped to this side
                    seed:int=4321, # fixed: the photos' degradations do not change with the training seed
                   ) -> dict:
-    "{source: {'hq', 'lq'}}: each held-out source photo whole (its first view), degraded once, the LQ at its size."
+    "{source: {'hq', 'lq'}}: each held-out source photo whole (its first view), degraded once, the LQ at its size (none for manifests, paired folders and latent caches)."
     if cfg.data == 'embedded': src = {k: v[0] for k, v in embedded_images(cfg.downscale).items() if k in held_names}
+    elif is_latent_cache(cfg.data) or open_records(cfg.data) is not None: return {}  # records: scored as crops only
     else: imgs = load_folder(cfg.data); src = {k: imgs[k] for k in held_names if k in imgs}
     g, out = as_generator(seed), {}
     for name in sorted(src):
@@ -456,8 +457,8 @@ def run(cfg:RunConfig) -> TrainRun:
         figures['before_after'].savefig(out / 'before_after.png', dpi=100)
         save_pairs(out / 'heldout', [f'{i:03d}' for i in range(len(restored))], heldout['lq'], restored, heldout['hq'])
     photo_scores = {}
-    if cfg.restore_photos:  # the held-out photos whole, in latent tiles of the training crop
-        photos = heldout_photos(cfg, degrade_fn, held_names, multiple=2 * int(prior.codec.downscale))
+    photos = heldout_photos(cfg, degrade_fn, held_names, multiple=2 * int(prior.codec.downscale)) if cfg.restore_photos else {}
+    if photos:  # the held-out photos whole, in latent tiles of the training crop
         restored_photos, photo_scores = restore_whole(pipe, photos, cfg, int(prior.codec.downscale))
         figures['before_after_photos'] = photos_figure(photos, restored_photos, photo_scores)
         if main:
