@@ -188,6 +188,7 @@ def process_nb(nb_path: str, mode: str = 'all', timeout: int = 900) -> dict:
             s = cell.source
             if s.strip().startswith('#') and s.strip().endswith(' -'): continue   # nbdev's rm_header_dash
             for h in re.findall(r'^(#+)\s', re.sub(r'```.*?```', '', s, flags=re.S), flags=re.M): level = len(h)
+            s = re.sub(r'\]\(figures/', '](/_figures/', s)  # the README's images of figures/ (relative on GitHub) from the site's copy
             cells.append(nbformat.v4.new_markdown_cell(lookup.linkify(s)))
             continue
         if cell.cell_type != 'code': continue
