@@ -40,7 +40,7 @@ def test_curation_with_references_trains(root, tmp_path):
     _curate(root, tmp_path / 'photos', tmp_path / 'out', '--references', tmp_path / 'refs', '--clip', clip, '--clip-threshold', '-1',
             '--max-photo-score', '5', '--min-reference-score', '1')
     rep = json.loads((tmp_path / 'out' / 'report.json').read_text())
-    assert (rep['photos'], rep['kept'], rep['judge']) == (6, 5, 'offline-proxy-v1') and 'unreadable' in rep['dropped']['rain/broken.png'][0]
+    assert (rep['photos'], rep['kept'], rep['judge']) == (6, 5, 'offline-proxy-v2') and 'unreadable' in rep['dropped']['rain/broken.png'][0]
     m = [json.loads(l) for l in (tmp_path / 'out' / 'manifest.jsonl').read_text().splitlines()]
     assert {x['type'] for x in m} == {'rain', 'noise'} and all(x['real'] and 'Remove the' in x['instruction'] for x in m)
     # a strict severity filter drops every pair, each with its reason
