@@ -23,8 +23,8 @@ from ..methods.registry import METHODS, build_method, default_prior
 from .train import RunConfig, method_kwargs
 
 # %% auto #0
-__all__ = ['NO_ADAPTER', 'DTYPES', 'Photo', 'read_photo', 'write_photo', 'find_adapter', 'Restorer', 'load_restorer',
-           'output_size', 'restore_photos', 'restore_jobs', 'restore', 'restore_main']
+__all__ = ['NO_ADAPTER', 'DTYPES', 'AUTO_OFFLOADS', 'Photo', 'read_photo', 'write_photo', 'find_adapter', 'Restorer',
+           'load_restorer', 'output_size', 'restore_photos', 'restore_jobs', 'restore', 'restore_main']
 
 # %% ../../nbs/80_recipes/01_restore.ipynb #1658ddcc
 @dataclass
@@ -285,7 +285,47 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument('--ext', default='.png', help='output format (default .png)')
     p.add_argument('--overwrite', action='store_true', help='redo outputs that already exist')
     p.add_argument('--quiet', action='store_true', help='no progress bar')
+    _memory_args(p)
     return p
+
+# %% ../../nbs/80_recipes/01_restore.ipynb #21ceb8ae
+from .memory import TILE_SIDES, plan_memory, free_memory, format_plan
+
+AUTO_OFFLOADS = ('none',)  # offload modes `--memory auto` may choose: rrlib's pipelines place the prior on one device (see `_memory_modes`)
+
+def _memory_args(p:argparse.ArgumentParser):
+    p.add_argument('--memory', default='manual', choices=['manual', 'auto'], help="auto: choose --dtype, --offload and --tile from the free accelerator memory (or the available RAM) by rrlib.recipes.memory's estimate; options given explicitly are kept (default manual)")
+    p.add_argument('--plan', action='store_true', help='print the memory estimate and what --memory auto would choose, then stop: nothing is loaded or written')
+
+def _photo_hw(path:Path) -> tuple[int, int]|None:
+    "(H, W) of the upright photo from its header, None if unreadable."
+    try:
+        with Image.open(path) as im: w, h = im.size; turned = im.getexif().get(0x0112) in (5, 6, 7, 8)
+    except Exception: return None
+    return (w, h) if turned else (h, w)
+
+def _plan(args, argv:list[str], log=print):
+    "The memory plan of this command line (`--plan` prints it; `--memory auto` applies it to `args`)."
+    jobs = restore_jobs(args.input, args.output, args.ext)
+    sizes = [output_size(hw, args.upscale) for hw in map(_photo_hw, (j[1] for j in jobs)) if hw]
+    if not sizes: raise RRLibError(f"{args.input}: no readable images to plan for")
+    run = find_adapter(args.adapter)[1] if args.adapter else {}
+    method = args.method or run.get('method', 'fluxir')
+    base = args.base_model or run.get('base_model', 'auto'); base = default_prior(method) if base == 'auto' else base
+    kw = method_kwargs(RunConfig(**{k: v for k, v in run.items() if k in RunConfig.__dataclass_fields__})) if run else {}
+    device = torch.device(args.device) if args.device else default_device()
+    given = {a.split('=')[0] for a in argv}
+    size = max(sizes, key=lambda s: s[0] * s[1])
+    tiles = ((args.tile or None),) if '--tile' in given else (None, *(t for t in TILE_SIDES if args.tile_overlap < t < max(size)))
+    plan = plan_memory(base, method, size, free_memory(device), device.type != 'cpu', (args.dtype,) if '--dtype' in given else None,
+                       (args.offload,) if '--offload' in given else None, tiles, AUTO_OFFLOADS if '--offload' not in given else (args.offload,),
+                       batch=args.batch_size, vae_tile=args.vae_tile, method_kwargs=kw)
+    if args.plan: log(format_plan(plan, f"{method} on {base}, largest output {size[1]}×{size[0]} of {len(sizes)} photo(s), batch {args.batch_size}, on {device}"))
+    else:
+        args.dtype, args.offload, args.tile = plan.dtype, plan.offload, plan.tile or 0
+        log(f"--memory auto: --dtype {plan.dtype} --offload {plan.offload} --tile {args.tile} (estimated {plan.need / 2**30:.2f} of "
+            f"{plan.free / 2**30:.2f} GiB free{'' if plan.fits else '; it may NOT fit: free memory or lower --batch-size'})")
+    return plan
 
 # %% ../../nbs/80_recipes/01_restore.ipynb #96a750f4
 def _memory_modes(r:Restorer, args, log=print):
@@ -306,6 +346,9 @@ def restore_main(argv:list[str]) -> int:
     if args.tile < 0 or args.tile_overlap < 0: raise RRLibError("--tile and --tile-overlap must not be negative")
     if args.tile and args.tile_overlap >= args.tile: raise RRLibError(f"--tile-overlap {args.tile_overlap} must be smaller than --tile {args.tile}: lower --tile-overlap")
     jobs = restore_jobs(args.input, args.output, args.ext)  # usage errors before loading anything
+    if args.plan or args.memory == 'auto':
+        _plan(args, argv)
+        if args.plan: return 0
     if args.adapter is None: raise RRLibError(NO_ADAPTER)
     r = load_restorer(args.adapter, args.method, args.base_model, args.device, DTYPES[args.dtype], args.guidance_scale)
     _memory_modes(r, args)

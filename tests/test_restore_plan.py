@@ -1,0 +1,67 @@
+"`rrlib restore --plan` prints the memory estimate and the choice and writes nothing; `--memory auto` picks the settings from the free memory."
+import json
+import numpy as np
+import pytest
+from PIL import Image
+from rrlib.cli import main
+import rrlib.recipes.restore as restore_mod
+from rrlib.recipes.memory import plan_memory
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    "A run folder of `rrlib.recipes.train` after 2 steps (tiny Flux, FluxIR of SE rank 4)."
+    from rrlib.recipes.train import run, RunConfig
+    out = tmp_path_factory.mktemp('run') / 'train'
+    run(RunConfig(max_steps=2, n_heldout=2, batch_size=2, crop_size=32, num_inference_steps=1, save_every=100, restore_photos=False,
+                  se_rank=4, output_dir=str(out)))
+    return out
+
+
+@pytest.fixture
+def photos(tmp_path):
+    d = tmp_path / 'photos'; d.mkdir()
+    rng = np.random.default_rng(0)
+    Image.fromarray((rng.random((160, 144, 3)) * 255).astype(np.uint8)).save(d / 'big.png')
+    Image.fromarray((rng.random((40, 24, 3)) * 255).astype(np.uint8)).save(d / 'small.png')
+    (d / 'corrupt.png').write_bytes(b'not an image')
+    return d
+
+
+def test_plan_prints_the_estimate_and_the_choice_and_writes_nothing(photos, tmp_path, capsys):
+    out = tmp_path / 'out'
+    assert main(['restore', str(photos), str(out), '--plan', '--base-model', 'flux1-dev', '--upscale', '4']) == 0
+    o = capsys.readouterr().out
+    assert 'fluxir on flux1-dev, largest output 576×640 of 2 photo(s)' in o
+    assert 'text_encoder_2' in o and 'denoiser step' in o and 'choice: --dtype bf16' in o
+    assert not out.exists()  # nothing written, not even the report
+    assert main(['restore', str(photos), str(out), '--plan']) == 0  # no adapter: the default method on its embedded prior
+    o = capsys.readouterr().out
+    assert 'fluxir on tiny-flux' in o and 'choice: --dtype fp32' in o and not out.exists()
+
+
+def test_plan_keeps_explicit_options(photos, tmp_path, capsys):
+    assert main(['restore', str(photos), str(tmp_path / 'o'), '--plan', '--dtype', 'bf16', '--tile', '64']) == 0
+    o = capsys.readouterr().out
+    assert 'choice: --dtype bf16 --offload none --tile 64' in o
+
+
+def test_memory_auto_follows_the_free_memory(trained, photos, tmp_path, capsys, monkeypatch):
+    (photos / 'corrupt.png').unlink(); (photos / 'small.png').unlink()
+    kw = dict(method_kwargs=restore_mod.method_kwargs(restore_mod.RunConfig(**{k: v for k, v in json.loads((trained / 'config.json').read_text()).items()
+                                                                              if k in restore_mod.RunConfig.__dataclass_fields__})))
+    untiled = plan_memory('tiny-flux', 'fluxir', (160, 144), free=2**40, **kw)
+    assert (untiled.dtype, untiled.tile) == ('fp32', None)
+    monkeypatch.setattr(restore_mod, 'free_memory', lambda device=None: 2**40)
+    assert main(['restore', str(photos), str(tmp_path / 'a'), '--adapter', str(trained), '--memory', 'auto', '--steps', '1', '--quiet']) == 0
+    assert '--memory auto: --dtype fp32 --offload none --tile 0' in capsys.readouterr().out
+    short = int(untiled.need * 0.8)  # less than the untiled float32 restore needs
+    want = plan_memory('tiny-flux', 'fluxir', (160, 144), free=short, tiles=(None, 128, 96, 64), **kw)
+    assert want.fits and (want.tile, want.dtype) != (None, 'fp32')
+    monkeypatch.setattr(restore_mod, 'free_memory', lambda device=None: short)
+    assert main(['restore', str(photos), str(tmp_path / 'b'), '--adapter', str(trained), '--memory', 'auto', '--steps', '1', '--quiet']) == 0
+    o = capsys.readouterr().out
+    assert f"--memory auto: --dtype {want.dtype} --offload none --tile {want.tile or 0}" in o and 'NOT fit' not in o
+    assert (tmp_path / 'b' / 'big.png').is_file()
+    rep = json.loads((tmp_path / 'b' / 'restore_report.json').read_text())
+    assert rep['settings']['tile'] == want.tile and rep['restored'] == ['big.png']
