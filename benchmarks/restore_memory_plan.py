@@ -1,0 +1,103 @@
+"""The memory planner's estimate (`rrlib.recipes.memory.estimate_memory`, computed on the meta device) against the peak memory
+measured while restoring, on the embedded tiny priors, at a few output sizes. Printed numbers, not timed tests.
+
+Each case runs in its own process. The restorer is loaded and warmed up on a 16×16 photo (lazy imports, one-time buffers),
+then the restore of one photo at the size is measured:
+* on CUDA: `torch.cuda.max_memory_allocated()` over the restore, weights included (the planner's quantity exactly);
+* on the CPU: the growth of the resident set over the restore (VmHWM after `clear_refs`, minus VmRSS before), plus the
+  bytes of the loaded weights counted tensor by tensor (the resident set also holds the interpreter and the libraries,
+  which the planner does not count).
+The goal is |estimate ÷ measured − 1| ≤ 25 %. Without `--adapter` a freshly built adapter of each method is used (same
+shapes and cost as a trained one). The input is scikit-image's astronaut resized to the output size (upscale 1).
+
+    python benchmarks/restore_memory_plan.py                        # tiny-flux/fluxir, tiny-sd3/dra, tiny-pixart/dreamclear at 128 256 512
+    python benchmarks/restore_memory_plan.py --cases fluxir --sizes 256 512 --tile 128 --steps 2
+"""
+from __future__ import annotations
+import argparse, json, os, subprocess, sys, tempfile, time
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+import torch
+
+
+def _status(key:str) -> int:
+    for line in open('/proc/self/status'):
+        if line.startswith(key + ':'): return int(line.split()[1]) * 1024
+    raise KeyError(key)
+
+
+def _adapter(method:str, folder:str) -> str:
+    from rrlib.priors.base import load_prior
+    from rrlib.methods.registry import build_method, default_prior
+    d = f'{folder}/{method}'
+    if not os.path.isdir(d): build_method(method, load_prior(default_prior(method), device='cpu')).adapter.save_pretrained(d)
+    return d
+
+
+def _weights(r) -> int:
+    "Bytes of every tensor the restorer holds (prior, adapter, codec, prompts), each storage once."
+    seen, n = set(), 0
+    mods = [m for m in (getattr(r.prior, k, None) for k in ('transformer', 'unet', 'vae', 'prompt', 'descriptors')) if isinstance(m, torch.nn.Module)]
+    mods += [m for m in r.pipeline.components.values() if isinstance(m, torch.nn.Module)] if hasattr(r.pipeline, 'components') else []
+    for m in mods:
+        for t in (*m.parameters(), *m.buffers()):
+            k = t.untyped_storage().data_ptr()
+            if k not in seen: seen.add(k); n += t.untyped_storage().nbytes()
+    return n
+
+
+def worker(method:str, adapter:str, size:int, tile:int, steps:int, device:str) -> dict:
+    "One measured restore in this process."
+    from skimage.data import astronaut
+    from rrlib.recipes.restore import load_restorer, restore_photos, Photo, _resize
+    from rrlib.recipes.memory import estimate_memory
+    r = load_restorer(adapter, method=method, device=device)
+    x = torch.from_numpy(astronaut()).permute(2, 0, 1)[None].float() / 255
+    restore_photos(r, [Photo(_resize(x, (16, 16)))], steps=1, seed=0)  # warm-up
+    ph = Photo(_resize(x, (size, size)))
+    cuda = r.prior.device.type == 'cuda'
+    if cuda:
+        torch.cuda.synchronize(); torch.cuda.empty_cache(); torch.cuda.reset_peak_memory_stats()
+    else:
+        open('/proc/self/clear_refs', 'w').write('5'); rss0 = _status('VmRSS')
+    t0 = time.perf_counter()
+    restore_photos(r, [ph], steps=steps, seed=0, tile=tile or None)
+    if cuda: torch.cuda.synchronize(); measured = torch.cuda.max_memory_allocated()
+    else: measured = _status('VmHWM') - rss0 + _weights(r)
+    est = estimate_memory(r.base_model, method, (size, size), 'fp32', tile or None)
+    return {'method': method, 'prior': r.base_model, 'size': size, 'tile': tile, 'device': r.prior.device.type,
+            'seconds': round(time.perf_counter() - t0, 1), 'weights_mib': round(_weights(r) / 2**20, 1),
+            'estimate_mib': round(est.peak('none') / 2**20, 1), 'measured_mib': round(measured / 2**20, 1),
+            'est_weights_mib': round(sum(est.params.values()) / 2**20, 1),
+            'est_acts_mib': {k: round(v / 2**20, 1) for k, v in est.activations.items()}, 'est_buffers_mib': round(est.buffers / 2**20, 1)}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--cases', nargs='+', default=['fluxir', 'dra', 'dreamclear'], help='methods, each on its default tiny prior')
+    ap.add_argument('--sizes', nargs='+', type=int, default=[128, 256, 512])
+    ap.add_argument('--tile', type=int, default=0, help='also measure every size with latent tiles of this side (0: untiled only)')
+    ap.add_argument('--steps', type=int, default=2)
+    ap.add_argument('--device', default=None, help='cpu or cuda (default: cuda if available)')
+    ap.add_argument('--worker', nargs=5, help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    device = a.device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    if a.worker:
+        m, ad, size, tile, steps = a.worker
+        print(json.dumps(worker(m, ad, int(size), int(tile), int(steps), device))); return
+    tmp = tempfile.mkdtemp()
+    print(f"{'method':<11}{'prior':<12}{'size':>5}{'tile':>6}{'device':>7}{'estimate MiB':>14}{'measured MiB':>14}{'est/meas':>10}  (est. weights / step / vae enc / dec / buffers MiB)")
+    for method in a.cases:
+        ad = _adapter(method, tmp)
+        for size in a.sizes:
+            for tile in sorted({0, a.tile} if a.tile else {0}):
+                p = subprocess.run([sys.executable, __file__, '--device', device, '--worker', method, ad, str(size), str(tile), str(a.steps)],
+                                   capture_output=True, text=True)
+                if p.returncode: print(f"{method} {size} {tile}: failed\n{p.stderr[-1500:]}"); continue
+                r = json.loads(p.stdout.strip().splitlines()[-1]); e = r['est_acts_mib']
+                print(f"{method:<11}{r['prior']:<12}{size:>5}{tile or '-':>6}{r['device']:>7}{r['estimate_mib']:>14}{r['measured_mib']:>14}"
+                      f"{r['estimate_mib'] / r['measured_mib']:>10.2f}  ({r['est_weights_mib']} / {e['denoiser step']} / {e['vae encode']} / {e['vae decode']} / {r['est_buffers_mib']})",
+                      flush=True)
+
+
+if __name__ == '__main__':
+    main()
