@@ -7,7 +7,9 @@ then the restore of one photo at the size is measured:
 * on the CPU: the growth of the resident set over the restore (VmHWM after `clear_refs`, minus VmRSS before), plus the
   bytes of the loaded weights counted tensor by tensor (the resident set also holds the interpreter and the libraries,
   which the planner does not count).
-The goal is |estimate ÷ measured − 1| ≤ 25 %. Without `--adapter` a freshly built adapter of each method is used (same
+A second, identical restore is run under `rrlib.recipes.memory.LiveBytes` on the real tensors: 'live' is the peak of the
+bytes of live tensors plus the weights — what the planner models, without the allocator's caching, rounding and the
+libraries' own scratch memory. The goal is |estimate ÷ measured − 1| ≤ 25 %. Without `--adapter` a freshly built adapter of each method is used (same
 shapes and cost as a trained one). The input is scikit-image's astronaut resized to the output size (upscale 1).
 
     python benchmarks/restore_memory_plan.py                        # tiny-flux/fluxir, tiny-sd3/dra, tiny-pixart/dreamclear at 128 256 512
@@ -63,9 +65,12 @@ def worker(method:str, adapter:str, size:int, tile:int, steps:int, device:str) -
     restore_photos(r, [ph], steps=steps, seed=0, tile=tile or None)
     if cuda: torch.cuda.synchronize(); measured = torch.cuda.max_memory_allocated()
     else: measured = _status('VmHWM') - rss0 + _weights(r)
+    sec = time.perf_counter() - t0
+    from rrlib.recipes.memory import LiveBytes
+    with torch.no_grad(), LiveBytes() as live: restore_photos(r, [ph], steps=steps, seed=0, tile=tile or None)  # tensors only
     est = estimate_memory(r.base_model, method, (size, size), 'fp32', tile or None)
     return {'method': method, 'prior': r.base_model, 'size': size, 'tile': tile, 'device': r.prior.device.type,
-            'seconds': round(time.perf_counter() - t0, 1), 'weights_mib': round(_weights(r) / 2**20, 1),
+            'seconds': round(sec, 1), 'live_mib': round((live.peak + _weights(r)) / 2**20, 1), 'weights_mib': round(_weights(r) / 2**20, 1),
             'estimate_mib': round(est.peak('none') / 2**20, 1), 'measured_mib': round(measured / 2**20, 1),
             'est_weights_mib': round(sum(est.params.values()) / 2**20, 1),
             'est_acts_mib': {k: round(v / 2**20, 1) for k, v in est.activations.items()}, 'est_buffers_mib': round(est.buffers / 2**20, 1)}
@@ -85,7 +90,7 @@ def main(argv=None):
         m, ad, size, tile, steps = a.worker
         print(json.dumps(worker(m, ad, int(size), int(tile), int(steps), device))); return
     tmp = tempfile.mkdtemp()
-    print(f"{'method':<11}{'prior':<12}{'size':>5}{'tile':>6}{'device':>7}{'estimate MiB':>14}{'measured MiB':>14}{'est/meas':>10}  (est. weights / step / vae enc / dec / buffers MiB)")
+    print(f"{'method':<11}{'prior':<12}{'size':>5}{'tile':>6}{'device':>7}{'estimate MiB':>14}{'measured MiB':>14}{'est/meas':>10}{'live MiB':>10}{'est/live':>10}  (est. weights / step / vae enc / dec / buffers MiB)")
     for method in a.cases:
         ad = _adapter(method, tmp)
         for size in a.sizes:
@@ -95,7 +100,7 @@ def main(argv=None):
                 if p.returncode: print(f"{method} {size} {tile}: failed\n{p.stderr[-1500:]}"); continue
                 r = json.loads(p.stdout.strip().splitlines()[-1]); e = r['est_acts_mib']
                 print(f"{method:<11}{r['prior']:<12}{size:>5}{tile or '-':>6}{r['device']:>7}{r['estimate_mib']:>14}{r['measured_mib']:>14}"
-                      f"{r['estimate_mib'] / r['measured_mib']:>10.2f}  ({r['est_weights_mib']} / {e['denoiser step']} / {e['vae encode']} / {e['vae decode']} / {r['est_buffers_mib']})",
+                      f"{r['estimate_mib'] / r['measured_mib']:>10.2f}{r['live_mib']:>10}{r['estimate_mib'] / r['live_mib']:>10.2f}  ({r['est_weights_mib']} / {e['denoiser step']} / {e['vae encode']} / {e['vae decode']} / {r['est_buffers_mib']})",
                       flush=True)
 
 
