@@ -73,7 +73,7 @@ def worker(method:str, adapter:str, size:int, tile:int, steps:int, device:str) -
             'seconds': round(sec, 1), 'live_mib': round((live.peak + _weights(r)) / 2**20, 1), 'weights_mib': round(_weights(r) / 2**20, 1),
             'estimate_mib': round(est.peak('none') / 2**20, 1), 'measured_mib': round(measured / 2**20, 1),
             'est_weights_mib': round(sum(est.params.values()) / 2**20, 1),
-            'est_acts_mib': {k: round(v / 2**20, 1) for k, v in est.activations.items()}, 'est_buffers_mib': round(est.buffers / 2**20, 1)}
+            'est_acts_mib': {k: round(v / 2**20, 1) for k, v in est.activations.items()}, 'est_buffers_mib': round(max(est.buffers.values()) / 2**20, 1)}
 
 
 def main(argv=None):
@@ -90,14 +90,15 @@ def main(argv=None):
         m, ad, size, tile, steps = a.worker
         print(json.dumps(worker(m, ad, int(size), int(tile), int(steps), device))); return
     tmp = tempfile.mkdtemp()
-    print(f"{'method':<11}{'prior':<12}{'size':>5}{'tile':>6}{'device':>7}{'estimate MiB':>14}{'measured MiB':>14}{'est/meas':>10}{'live MiB':>10}{'est/live':>10}  (est. weights / step / vae enc / dec / buffers MiB)")
+    print(f"{'method':<11}{'prior':<12}{'size':>5}{'tile':>6}{'device':>7}{'estimate MiB':>14}{'measured MiB':>14}{'est/meas':>10}{'live MiB':>10}{'est/live':>10}  (est. weights / step / vae enc / dec / most photo-sized MiB)")
     for method in a.cases:
         ad = _adapter(method, tmp)
         for size in a.sizes:
             for tile in sorted({0, a.tile} if a.tile else {0}):
                 p = subprocess.run([sys.executable, __file__, '--device', device, '--worker', method, ad, str(size), str(tile), str(a.steps)],
                                    capture_output=True, text=True)
-                if p.returncode: print(f"{method} {size} {tile}: failed\n{p.stderr[-1500:]}"); continue
+                if p.returncode:
+                    print(f"{method:<11}{'':<12}{size:>5}{tile or '-':>6}  cannot restore: {p.stderr.strip().splitlines()[-1][:100]}"); continue
                 r = json.loads(p.stdout.strip().splitlines()[-1]); e = r['est_acts_mib']
                 print(f"{method:<11}{r['prior']:<12}{size:>5}{tile or '-':>6}{r['device']:>7}{r['estimate_mib']:>14}{r['measured_mib']:>14}"
                       f"{r['estimate_mib'] / r['measured_mib']:>10.2f}{r['live_mib']:>10}{r['estimate_mib'] / r['live_mib']:>10.2f}  ({r['est_weights_mib']} / {e['denoiser step']} / {e['vae encode']} / {e['vae decode']} / {r['est_buffers_mib']})",
