@@ -50,12 +50,13 @@ def test_memory_auto_follows_the_free_memory(trained, photos, tmp_path, capsys, 
     (photos / 'corrupt.png').unlink(); (photos / 'small.png').unlink()
     kw = dict(method_kwargs=restore_mod.method_kwargs(restore_mod.RunConfig(**{k: v for k, v in json.loads((trained / 'config.json').read_text()).items()
                                                                               if k in restore_mod.RunConfig.__dataclass_fields__})))
+    kw['headroom'] = restore_mod.HEADROOM['cpu']
     untiled = plan_memory('tiny-flux', 'fluxir', (160, 144), free=2**40, **kw)
     assert (untiled.dtype, untiled.tile) == ('fp32', None)
     monkeypatch.setattr(restore_mod, 'free_memory', lambda device=None: 2**40)
     assert main(['restore', str(photos), str(tmp_path / 'a'), '--adapter', str(trained), '--memory', 'auto', '--steps', '1', '--quiet']) == 0
     assert '--memory auto: --dtype fp32 --offload none --tile 0' in capsys.readouterr().out
-    short = int(untiled.need * 0.8)  # less than the untiled float32 restore needs
+    short = int(untiled.need / kw['headroom'] * 0.8)  # less than the untiled float32 restore needs
     want = plan_memory('tiny-flux', 'fluxir', (160, 144), free=short, tiles=(None, 128, 96, 64), **kw)
     assert want.fits and (want.tile, want.dtype) != (None, 'fp32')
     monkeypatch.setattr(restore_mod, 'free_memory', lambda device=None: short)

@@ -23,7 +23,7 @@ from ..methods.registry import METHODS, build_method, default_prior
 from .train import RunConfig, method_kwargs
 
 # %% auto #0
-__all__ = ['NO_ADAPTER', 'DTYPES', 'AUTO_OFFLOADS', 'Photo', 'read_photo', 'write_photo', 'find_adapter', 'Restorer',
+__all__ = ['NO_ADAPTER', 'DTYPES', 'AUTO_OFFLOADS', 'HEADROOM', 'Photo', 'read_photo', 'write_photo', 'find_adapter', 'Restorer',
            'load_restorer', 'output_size', 'restore_photos', 'restore_jobs', 'restore', 'restore_main']
 
 # %% ../../nbs/80_recipes/01_restore.ipynb #1658ddcc
@@ -292,6 +292,7 @@ def _parser() -> argparse.ArgumentParser:
 from .memory import TILE_SIDES, plan_memory, free_memory, format_plan
 
 AUTO_OFFLOADS = ('none',)  # offload modes `--memory auto` may choose: rrlib's pipelines place the prior on one device (see `_memory_modes`)
+HEADROOM = {'cpu': 0.7, 'accelerator': 0.9}  # share of the free memory a plan may use: the CPU's resident set ran 1.1-1.45x the live tensors (benchmarks/restore_memory_plan.py)
 
 def _memory_args(p:argparse.ArgumentParser):
     p.add_argument('--memory', default='manual', choices=['manual', 'auto'], help="auto: choose --dtype, --offload and --tile from the free accelerator memory (or the available RAM) by rrlib.recipes.memory's estimate; options given explicitly are kept (default manual)")
@@ -319,6 +320,7 @@ def _plan(args, argv:list[str], log=print):
     tiles = ((args.tile or None),) if '--tile' in given else (None, *(t for t in TILE_SIDES if args.tile_overlap < t < max(size)))
     plan = plan_memory(base, method, size, free_memory(device), device.type != 'cpu', (args.dtype,) if '--dtype' in given else None,
                        (args.offload,) if '--offload' in given else None, tiles, AUTO_OFFLOADS if '--offload' not in given else (args.offload,),
+                       headroom=HEADROOM['cpu' if device.type == 'cpu' else 'accelerator'],
                        batch=args.batch_size, vae_tile=args.vae_tile, method_kwargs=kw)
     if args.plan: log(format_plan(plan, f"{method} on {base}, largest output {size[1]}×{size[0]} of {len(sizes)} photo(s), batch {args.batch_size}, on {device}"))
     else:
