@@ -18,6 +18,7 @@ from ..core import RRLibError, OwnMemoryLoading, as_generator, check_images
 from ..priors.flux import FluxPrior
 from ..sampling.samplers import sample_flow
 from ..sampling.restore import restore_images
+from ..sampling.guidance import encode_prompts
 from .registry import METHODS, Method, param_report, denoiser_param_count
 
 # %% auto #0
@@ -160,15 +161,19 @@ def forward(self:FluxIRAdapter, transformer:FluxTransformer2DModel, # the frozen
 # %% ../../nbs/60_methods/01_fluxir.ipynb #1b59878a
 def fluxir_velocity(prior, # a `rrlib.priors.flux.FluxPrior`
                     adapter, # a FluxIRAdapter (possibly wrapped by accelerate)
-                    z_t:torch.Tensor, t:torch.Tensor, z_lq:torch.Tensor) -> torch.Tensor:
+                    z_t:torch.Tensor, t:torch.Tensor, z_lq:torch.Tensor,
+                    **prompts, # prompt_embeds / pooled_prompt_embeds of per-image prompts (default: the empty prompt)
+                   ) -> torch.Tensor:
     "Velocity of the prior under FluxIR control, for latents z_t at t given the LQ latent z_lq."
-    out = adapter(prior.transformer, prior.pack(z_t), prior.pack(z_lq), **prior.conditioning(z_t, t))
+    out = adapter(prior.transformer, prior.pack(z_t), prior.pack(z_lq), **prior.conditioning(z_t, t, **prompts))
     return prior.unpack(out, *z_t.shape[-2:])
 
 # %% ../../nbs/60_methods/01_fluxir.ipynb #593a1db0
 class FluxIRPipeline(OwnMemoryLoading, DiffusionPipeline):
     "Restore images with a Flux prior under FluxIR control."
     model_cpu_offload_seq = "adapter->transformer->vae"
+    captions = None # the prior's prompt encoder (`CaptionEncoder`), set by `from_prior`; None: the empty prompt only
+    classifier_free_guidance = False # `guidance_scale` is FLUX.1-dev's distilled guidance
 
     def __init__(self, transformer, vae, scheduler, prompt, adapter:FluxIRAdapter):
         super().__init__()
@@ -177,7 +182,9 @@ class FluxIRPipeline(OwnMemoryLoading, DiffusionPipeline):
     @classmethod
     def from_prior(cls, prior:FluxPrior, adapter:FluxIRAdapter) -> FluxIRPipeline:
         "A pipeline from a loaded prior and an adapter."
-        return cls(prior.transformer, prior.vae, prior.scheduler, prior.prompt, adapter)
+        pipe = cls(prior.transformer, prior.vae, prior.scheduler, prior.prompt, adapter)
+        pipe.captions = getattr(prior, 'captions', None)
+        return pipe
 
     def prior(self, guidance_scale:float|None=3.5) -> FluxPrior:
         return FluxPrior(self.transformer, self.vae, self.scheduler, self.prompt, guidance_scale)
@@ -194,12 +201,15 @@ def __call__(self:FluxIRPipeline, images:torch.Tensor, # (B, 3, H, W) LQ images 
           progress:bool=True,
           strength:float=1.0, # img2img: start from the LQ latent noised to this share of the schedule (1: from pure noise)
           color_fix:str='none', # colour fix against the LQ input: 'none', 'wavelet', 'adain'
+          prompt:str|list|None=None, # a prompt, or one per image, through the prior's text encoders (`captions`); None: the empty prompt
+          negative_prompt=None, # refused: Flux has no classifier-free guidance (its `guidance_scale` is distilled)
          ) -> torch.Tensor:
     "Restored images (B, 3, H, W) in [0, 1]."
     prior = self.prior(guidance_scale)
-    return restore_images(prior, lambda z, t, z_lq: fluxir_velocity(prior, self.adapter, z, t, z_lq), images, num_inference_steps,
+    pk, _ = encode_prompts(self.captions, len(images), prompt, negative_prompt, guidance_scale, cfg=self.classifier_free_guidance)
+    return restore_images(prior, lambda z, t, z_lq, **p: fluxir_velocity(prior, self.adapter, z, t, z_lq, **p), images, num_inference_steps,
                           generator, batch_size, progress=progress, callback=callback,
-                          strength=strength, color_fix=color_fix)
+                          strength=strength, color_fix=color_fix, prompts=pk)
 
 
 # %% ../../nbs/60_methods/01_fluxir.ipynb #25c16556
