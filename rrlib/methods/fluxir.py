@@ -120,16 +120,21 @@ def _release_hooks(self):
 
 @patch
 @contextlib.contextmanager
-def controlling(self:FluxIRAdapter, transformer, f_z:torch.Tensor, f_p:torch.Tensor):
-    "Within the context, block i of `transformer` gets SE_z^i(f_z) and SE_p^i(f_p) added to its outputs (eq. 4)."
+def controlling(self:FluxIRAdapter, transformer, f_z:torch.Tensor, f_p:torch.Tensor,
+                scale:float=1.0, # conditioning scale s (1: eq. 4 as trained; 0: the bare prior)
+               ):
+    "Within the context, block i of `transformer` gets s·SE_z^i(f_z) and s·SE_p^i(f_p) added to its outputs (eq. 4, s = 1)."
     blocks = _blocks(transformer)
     if len(blocks) != len(self.se_image): raise RRLibError(f"adapter has {len(self.se_image)} SE pairs, prior has {len(blocks)} blocks")
     _release_hooks(self)  # an earlier checkpointed forward whose backward never came
     def hook(i):
         def add_control(module, args, output):
             enc, hs = output
-            if self.se_text is not None: enc = enc + self.se_text[i](f_p).to(enc.dtype)
-            return enc, hs + self.se_image[i](f_z).to(hs.dtype)
+            c_p = self.se_text[i](f_p) if self.se_text is not None else None
+            c_z = self.se_image[i](f_z)
+            if scale != 1: c_z, c_p = scale * c_z, (None if c_p is None else scale * c_p)
+            if c_p is not None: enc = enc + c_p.to(enc.dtype)
+            return enc, hs + c_z.to(hs.dtype)
         return add_control
     handles = [b.register_forward_hook(hook(i)) for i, b in enumerate(blocks)]
     # gradient checkpointing re-runs the prior's blocks during backward: the hooks must still be there then
@@ -147,12 +152,14 @@ def controlling(self:FluxIRAdapter, transformer, f_z:torch.Tensor, f_p:torch.Ten
 @patch
 def forward(self:FluxIRAdapter, transformer:FluxTransformer2DModel, # the frozen prior
              hidden_states, lq_hidden_states, # packed z_t and z_lq tokens
-             encoder_hidden_states, pooled_projections, timestep, img_ids, txt_ids, guidance=None):
+             encoder_hidden_states, pooled_projections, timestep, img_ids, txt_ids, guidance=None,
+            control_scale:float=1.0, # conditioning scale s of the SE outputs (see `controlling`)
+           ):
     "The prior's output (packed velocity) under FluxIR control (the adapter's own tuned copy of the prior if it has one)."
     if self.tuned_prior is not None: transformer = self.tuned_prior
     f_z, f_p = self.control_features(hidden_states, lq_hidden_states, encoder_hidden_states, pooled_projections,
                                      timestep, img_ids, txt_ids, guidance)
-    with self.controlling(transformer, f_z, f_p):
+    with self.controlling(transformer, f_z, f_p, control_scale):
         return transformer(hidden_states=hidden_states, encoder_hidden_states=encoder_hidden_states,
                            pooled_projections=pooled_projections, timestep=timestep, img_ids=img_ids,
                            txt_ids=txt_ids, guidance=guidance, return_dict=False)[0]
@@ -162,10 +169,12 @@ def forward(self:FluxIRAdapter, transformer:FluxTransformer2DModel, # the frozen
 def fluxir_velocity(prior, # a `rrlib.priors.flux.FluxPrior`
                     adapter, # a FluxIRAdapter (possibly wrapped by accelerate)
                     z_t:torch.Tensor, t:torch.Tensor, z_lq:torch.Tensor,
+                    control_scale:float=1.0, # conditioning scale s of the SE outputs at sampling (1: as trained)
                     **prompts, # prompt_embeds / pooled_prompt_embeds of per-image prompts (default: the empty prompt)
                    ) -> torch.Tensor:
     "Velocity of the prior under FluxIR control, for latents z_t at t given the LQ latent z_lq."
-    out = adapter(prior.transformer, prior.pack(z_t), prior.pack(z_lq), **prior.conditioning(z_t, t, **prompts))
+    kw = {} if control_scale == 1 else {'control_scale': control_scale}
+    out = adapter(prior.transformer, prior.pack(z_t), prior.pack(z_lq), **prior.conditioning(z_t, t, **prompts), **kw)
     return prior.unpack(out, *z_t.shape[-2:])
 
 # %% ../../nbs/60_methods/01_fluxir.ipynb #593a1db0
@@ -202,12 +211,13 @@ def __call__(self:FluxIRPipeline, images:torch.Tensor, # (B, 3, H, W) LQ images 
           strength:float=1.0, # img2img: start from the LQ latent noised to this share of the schedule (1: from pure noise)
           color_fix:str='none', # colour fix against the LQ input: 'none', 'wavelet', 'adain'
           prompt:str|list|None=None, # a prompt, or one per image, through the prior's text encoders (`captions`); None: the empty prompt
+          control_scale:float=1.0, # conditioning scale s: block i gets s·SE^i (eq. 4; as diffusers' `controlnet_conditioning_scale`); 1: as trained
           negative_prompt=None, # refused: Flux has no classifier-free guidance (its `guidance_scale` is distilled)
          ) -> torch.Tensor:
     "Restored images (B, 3, H, W) in [0, 1]."
     prior = self.prior(guidance_scale)
     pk, _ = encode_prompts(self.captions, len(images), prompt, negative_prompt, guidance_scale, cfg=self.classifier_free_guidance)
-    return restore_images(prior, lambda z, t, z_lq, **p: fluxir_velocity(prior, self.adapter, z, t, z_lq, **p), images, num_inference_steps,
+    return restore_images(prior, lambda z, t, z_lq, **p: fluxir_velocity(prior, self.adapter, z, t, z_lq, control_scale, **p), images, num_inference_steps,
                           generator, batch_size, progress=progress, callback=callback,
                           strength=strength, color_fix=color_fix, prompts=pk)
 
