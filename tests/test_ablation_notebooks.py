@@ -35,7 +35,7 @@ def test_figure_notebook_smoke_run(root, venv_bin, tmp_path, name):
 SWEEP_ABLATIONS = {  # notebook -> the variants its smoke run trains (each a sweep point over nbs/train.ipynb)
     'fluxir': ['rank-full', 'logit_normal-alpha0', 'no-offsets-no-text-se', 'shared-mlp'],
     'dra': ['dra', 'no-lora'],
-    'realrestorer': ['one-stage', 'two-stage'],
+    'realrestorer': ['one-stage', 'real-only', 'two-stage'],
     'dreamclear': ['experts-1', 'no-reference'],
 }
 
