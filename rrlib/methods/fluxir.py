@@ -37,7 +37,7 @@ class SELayer(nn.Module):
 
 # %% ../../nbs/60_methods/01_fluxir.ipynb #75c9f22b
 class FluxIRAdapter(OwnMemoryLoading, ModelMixin, ConfigMixin):
-    "FluxIR: a control MM-DiT block + per-block SE layers for image and text streams (FluxIR §3.2)."
+    "FluxIR: a control MM-DiT block + per-block SE layers for image and text streams (FluxIR §3.2; `shared_se`: one shared MLP, Tab. 5)."
     @register_to_config
     def __init__(self,
                  in_channels:int=64, num_attention_heads:int=24, attention_head_dim:int=128,
@@ -48,6 +48,7 @@ class FluxIRAdapter(OwnMemoryLoading, ModelMixin, ConfigMixin):
                  lq_mlp_hidden:int|None=None, # hidden width of ℳ_i (default: the inner dim)
                  text_se:bool=True, # SE layers on the text stream too (multi-modality control)
                  learnable_offsets:bool=True, # θ_p and θ_y
+                 shared_se:bool=False, # one SE layer per stream shared by every block (Tab. 5's single MLP; the paper's is per-block)
                  tuned_prior_config:dict|None=None, # a Flux transformer config: the adapter carries a trainable copy of the prior (diagnosis, not the paper)
                 ):
         super().__init__()
@@ -63,7 +64,7 @@ class FluxIRAdapter(OwnMemoryLoading, ModelMixin, ConfigMixin):
         nn.init.zeros_(self.lq_mlp[-1].weight); nn.init.zeros_(self.lq_mlp[-1].bias)
         self.prompt_offset = nn.Parameter(torch.zeros(text_seq_len, joint_attention_dim), requires_grad=learnable_offsets)
         self.pooled_offset = nn.Parameter(torch.zeros(pooled_projection_dim), requires_grad=learnable_offsets)
-        n = num_layers + num_single_layers
+        n = 1 if shared_se else num_layers + num_single_layers
         self.se_image = nn.ModuleList(SELayer(inner, se_rank) for _ in range(n))
         self.se_text = nn.ModuleList(SELayer(inner, se_rank) for _ in range(n)) if text_se else None
         self.tuned_prior = FluxTransformer2DModel(**tuned_prior_config) if tuned_prior_config else None
@@ -124,14 +125,15 @@ def controlling(self:FluxIRAdapter, transformer, f_z:torch.Tensor, f_p:torch.Ten
                 scale:float=1.0, # conditioning scale s (1: eq. 4 as trained; 0: the bare prior)
                ):
     "Within the context, block i of `transformer` gets s·SE_z^i(f_z) and s·SE_p^i(f_p) added to its outputs (eq. 4, s = 1)."
-    blocks = _blocks(transformer)
-    if len(blocks) != len(self.se_image): raise RRLibError(f"adapter has {len(self.se_image)} SE pairs, prior has {len(blocks)} blocks")
+    blocks, shared = _blocks(transformer), self.config.shared_se
+    if not shared and len(blocks) != len(self.se_image): raise RRLibError(f"adapter has {len(self.se_image)} SE pairs, prior has {len(blocks)} blocks")
     _release_hooks(self)  # an earlier checkpointed forward whose backward never came
     def hook(i):
         def add_control(module, args, output):
             enc, hs = output
-            c_p = self.se_text[i](f_p) if self.se_text is not None else None
-            c_z = self.se_image[i](f_z)
+            j = 0 if shared else i  # Tab. 5's single MLP: the one layer of each stream controls every block
+            c_p = self.se_text[j](f_p) if self.se_text is not None else None
+            c_z = self.se_image[j](f_z)
             if scale != 1: c_z, c_p = scale * c_z, (None if c_p is None else scale * c_p)
             if c_p is not None: enc = enc + c_p.to(enc.dtype)
             return enc, hs + c_z.to(hs.dtype)

@@ -218,7 +218,8 @@ def two_stage_data(cfg:RunConfig, m:Method, photos:dict, degrade_fn, stage1_step
     def validate(module, step):
         pipe = m.make_pipeline(module); x = pipe(val.lq, **{**sampling_kwargs(cfg, pipe), 'num_inference_steps': cfg.val_inference_steps}, progress=False)
         return val_psnr(x.float().cpu(), val.hq).mean().item()
-    about = (f"two-stage: steps 0-{stage1_steps - 1} synthetic ({syn_names}), constant lr; steps {stage1_steps}-{cfg.max_steps - 1} "
+    stage1 = f"steps 0-{stage1_steps - 1} synthetic ({syn_names}), constant lr" if stage1_steps else "stage 1 skipped"
+    about = (f"two-stage: {stage1}; steps {stage1_steps}-{cfg.max_steps - 1} "
              f"real : synthetic = {cfg.real_fraction:g} : {1 - cfg.real_fraction:g}, cosine lr\n{real_about}")
     return batches, validate, about
 
