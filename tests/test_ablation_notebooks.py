@@ -33,9 +33,9 @@ def test_figure_notebook_smoke_run(root, venv_bin, tmp_path, name):
 
 
 SWEEP_ABLATIONS = {  # notebook -> the variants its smoke run trains (each a sweep point over nbs/train.ipynb)
-    'fluxir': ['rank-full', 'logit_normal-alpha0', 'no-offsets-no-text-se'],
+    'fluxir': ['rank-full', 'logit_normal-alpha0', 'no-offsets-no-text-se', 'shared-mlp'],
     'dra': ['dra', 'no-lora'],
-    'realrestorer': ['one-stage', 'two-stage'],
+    'realrestorer': ['one-stage', 'real-only', 'two-stage'],
     'dreamclear': ['experts-1', 'no-reference'],
 }
 
@@ -79,3 +79,33 @@ def test_compare_smoke_run(root, venv_bin, tmp_path):
     assert "'max_steps': 2" in md and '| controlnet ' in md
     assert (out / 'perception_distortion.png').stat().st_size > 10_000
     assert (figs / 'compare.md').read_text().count('| dreamclear ') == 1 and (figs / 'compare.png').is_file()
+
+
+def test_ablation_tables_smoke_run(root, venv_bin, tmp_path):
+    "With no sweep folder, the smoke run generates the FluxIR ablation's smoke sweep, then plots and tabulates it from there."
+    import pandas as pd
+    sweeps, out = tmp_path / 'sweeps', tmp_path / 'figures'
+    cmd = [str(venv_bin / 'papermill'), str(root / 'nbs' / 'figures' / 'ablation_tables.ipynb'), str(tmp_path / 'executed.ipynb'),
+           '--cwd', str(root / 'nbs' / 'figures'), '-p', 'smoke', 'True', '-p', 'sweeps_dir', str(sweeps), '-p', 'output_dir', str(out)]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    sweep = pd.read_csv(sweeps / 'ablation-fluxir' / 'table.csv', index_col=0)  # what the figure read: the ablation notebook's table
+    assert list(sweep.index) == ['input', 'rank-full', 'shared-mlp'] and sweep.psnr.notna().all()
+    md = (out / 'ablation_tables.md').read_text()
+    assert '| shared-mlp ' in md and '| rank-full ' in md and 'SMOKE' in md and f"{sweep.psnr['shared-mlp']:.4g}" in md
+    assert (out / 'ablation_fluxir.png').stat().st_size > 10_000
+
+
+def test_realrestorer_fs_curve_smoke_run(root, venv_bin, tmp_path):
+    "The smoke run trains a tiny two-stage run, then plots its validation log against steps with the stage boundary."
+    import json, pandas as pd
+    run, out = tmp_path / 'run', tmp_path / 'figures'
+    cmd = [str(venv_bin / 'papermill'), str(root / 'nbs' / 'figures' / 'realrestorer_fs_curve.ipynb'), str(tmp_path / 'executed.ipynb'),
+           '--cwd', str(root / 'nbs' / 'figures'), '-p', 'smoke', 'True', '-p', 'run_dir', str(run), '-p', 'output_dir', str(out)]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    m, val = json.loads((run / 'metrics.json').read_text()), pd.read_csv(run / 'validation.csv')
+    assert m['recipe'] == 'two-stage' and m['stage1_steps'] == 4 and list(val.step) == list(range(1, 9))
+    md = (out / 'realrestorer_fs_curve.md').read_text()
+    assert md.count('| 1 (synthetic) |') == 4 and md.count('| 2 (real mixed in) |') == 4 and 'not RealIR-Bench' in md
+    assert (out / 'realrestorer_fs_curve.png').stat().st_size > 10_000

@@ -4,7 +4,8 @@ import pytest
 
 PAPERMILL_NOTEBOOKS = ['train.ipynb', '40_training/03_pretrain.ipynb', 'ablations/fluxir.ipynb', 'ablations/dra.ipynb',
                        'ablations/realrestorer.ipynb', 'ablations/dreamclear.ipynb', 'ablations/compare.ipynb',
-                       'figures/fluxir_timestep_density.ipynb', 'figures/dra_rss_weight.ipynb']
+                       'figures/fluxir_timestep_density.ipynb', 'figures/dra_rss_weight.ipynb',
+                       'figures/ablation_tables.ipynb', 'figures/realrestorer_fs_curve.ipynb']
 
 
 @pytest.mark.parametrize('name', PAPERMILL_NOTEBOOKS)

@@ -166,3 +166,33 @@ def test_sampling_follows_the_run_unless_given(trained, photos, tmp_path, capsys
     assert (s['steps'], s['strength'], s['color_fix']) == (4, 0.5, 'adain')
     assert main(['restore', str(photos / 'rgb.png'), str(tmp_path / 'c'), '--adapter', str(trained), '--strength', '0']) != 0
     assert '--strength 0.0: must lie in (0, 1]' in capsys.readouterr().err
+
+
+def test_prompts_and_vlm_captions(trained, photos, tmp_path, capsys):
+    "`--prompt` changes the restoration ('' is no prompt); `--caption vlm --vlm DIR` (a tiny random Qwen2-VL) writes each photo's prompt, recorded in the report."
+    from rrlib.evaluation.realir import tiny_qwen2vl
+    one = photos / 'rgb.png'
+    outs = {}
+    for name, extra in [('plain', []), ('empty', ['--prompt', '']), ('prompt', ['--prompt', 'a red bus in the rain'])]:
+        assert _restore(one, tmp_path / name / 'rgb.png', '--adapter', trained, *extra) == 0, name
+        outs[name] = np.asarray(Image.open(tmp_path / name / 'rgb.png'))
+    np.testing.assert_array_equal(outs['empty'], outs['plain'])
+    assert not np.array_equal(outs['prompt'], outs['plain'])
+    capsys.readouterr()
+    vlm = tiny_qwen2vl(tmp_path / 'vlm')  # its captions are noise, but real tokens decoded by the real processor
+    assert _restore(photos, tmp_path / 'cap', '--adapter', trained, '--caption', 'vlm', '--vlm', vlm) == 0
+    assert 'restored 4 image(s), 0 already done, 1 skipped' in capsys.readouterr().out
+    rep = json.loads((tmp_path / 'cap' / 'restore_report.json').read_text())
+    assert rep['settings']['caption'] == 'vlm' and rep['settings']['vlm'] == str(vlm)
+    assert sorted(rep['captions']) == sorted(rep['restored']) and all(isinstance(c, str) for c in rep['captions'].values())
+    assert any(rep['captions'].values())  # the random model says something for at least one photo
+    for name, cap in rep['captions'].items():  # a photo with a non-empty caption is restored under it
+        if cap and name == 'rgb.png': assert not np.array_equal(np.asarray(Image.open(tmp_path / 'cap' / name)), outs['plain'])
+
+
+def test_prompt_usage_errors_are_one_line(trained, photos, tmp_path, capsys):
+    for args, says in [(['--caption', 'vlm'], '--vlm DIR'), (['--caption', 'vlm', '--vlm', tmp_path / 'nothing'], 'vision-language model folder'),
+                       (['--vlm', tmp_path], '--caption vlm'),
+                       (['--prompt', 'a cat', '--negative-prompt', 'blurry', '--guidance-scale', '3.5'], 'distilled')]:
+        assert _restore(photos / 'rgb.png', tmp_path / 'o', '--adapter', trained, *args) == 2, args
+        err = capsys.readouterr().err.strip(); assert len(err.splitlines()) == 1 and says in err and 'Traceback' not in err, err

@@ -13,6 +13,7 @@ from fastcore.basics import patch
 from ..core import RRLibError, OwnMemoryLoading
 from ..priors.flux import FluxPrior
 from ..sampling.restore import restore_images
+from ..sampling.guidance import encode_prompts
 from .registry import METHODS, Method, param_report, denoiser_param_count
 
 # %% auto #0
@@ -55,21 +56,27 @@ def from_transformer(cls:ConcatDenoiser, transformer:FluxTransformer2DModel, # t
 # %% ../../nbs/60_methods/06_concat.ipynb #f3e94d68
 def concat_velocity(prior, # a FluxPrior
                     model, # a ConcatDenoiser (possibly wrapped by accelerate)
-                    z_t:torch.Tensor, t:torch.Tensor, z_lq:torch.Tensor) -> torch.Tensor:
+                    z_t:torch.Tensor, t:torch.Tensor, z_lq:torch.Tensor,
+                    **prompts, # prompt_embeds / pooled_prompt_embeds of per-image prompts (default: the empty prompt)
+                   ) -> torch.Tensor:
     "Velocity for latents z_t at t given the LQ latent z_lq (unpacked in, unpacked out)."
-    return prior.unpack(model(prior.pack(z_t), prior.pack(z_lq), **prior.conditioning(z_t, t)), *z_t.shape[-2:])
+    return prior.unpack(model(prior.pack(z_t), prior.pack(z_lq), **prior.conditioning(z_t, t, **prompts)), *z_t.shape[-2:])
 
 # %% ../../nbs/60_methods/06_concat.ipynb #ea37926f
 class ConcatPipeline(OwnMemoryLoading, DiffusionPipeline):
     "Restore images with the concatenation baseline on a Flux prior's codec and conditioning."
     model_cpu_offload_seq = "adapter->vae"
+    captions = None # the prior's prompt encoder (`CaptionEncoder`), set by `from_prior`; None: the empty prompt only
+    classifier_free_guidance = False # `guidance_scale` is FLUX.1-dev's distilled guidance
     def __init__(self, transformer, vae, scheduler, prompt, adapter:ConcatDenoiser):
         super().__init__()
         self.register_modules(transformer=transformer, vae=vae, scheduler=scheduler, prompt=prompt, adapter=adapter)
 
     @classmethod
     def from_prior(cls, prior:FluxPrior, adapter:ConcatDenoiser) -> ConcatPipeline:
-        return cls(prior.transformer, prior.vae, prior.scheduler, prior.prompt, adapter)
+        pipe = cls(prior.transformer, prior.vae, prior.scheduler, prior.prompt, adapter)
+        pipe.captions = getattr(prior, 'captions', None)
+        return pipe
 
     @torch.no_grad()
     def __call__(self, images:torch.Tensor, # (B, 3, H, W) LQ images in [0, 1], already at the output size
@@ -78,12 +85,15 @@ class ConcatPipeline(OwnMemoryLoading, DiffusionPipeline):
                  callback=None, progress:bool=True,
                  strength:float=1.0, # img2img: start from the LQ latent noised to this share of the schedule (1: from pure noise)
                  color_fix:str='none', # colour fix against the LQ input: 'none', 'wavelet', 'adain'
+                 prompt:str|list|None=None, # a prompt, or one per image (`captions`); None: the empty prompt
+                 negative_prompt=None, # refused: Flux has no classifier-free guidance
                 ) -> torch.Tensor:
         "Restored images (B, 3, H, W) in [0, 1]."
         prior = FluxPrior(self.transformer, self.vae, self.scheduler, self.prompt, guidance_scale)
-        return restore_images(prior, lambda z, t, z_lq: concat_velocity(prior, self.adapter, z, t, z_lq), images,
+        pk, _ = encode_prompts(self.captions, len(images), prompt, negative_prompt, guidance_scale, cfg=self.classifier_free_guidance)
+        return restore_images(prior, lambda z, t, z_lq, **p: concat_velocity(prior, self.adapter, z, t, z_lq, **p), images,
                               num_inference_steps, generator, batch_size, progress=progress, callback=callback,
-                              strength=strength, color_fix=color_fix)
+                              strength=strength, color_fix=color_fix, prompts=pk)
 
 def concat_params(cfg:dict, args) -> dict:
     "`rrlib params concat`: the concatenation baseline on the Flux config `cfg` (trains a whole copy of the prior)."

@@ -14,6 +14,7 @@ from ..core import RRLibError, OwnMemoryLoading
 from ..priors.base import without_transient_lora
 from ..priors.sd import prior_from_parts
 from ..sampling.restore import restore_images
+from ..sampling.guidance import encode_prompts
 from .registry import METHODS, Method, param_report, denoiser_param_count
 
 # %% auto #0
@@ -52,9 +53,11 @@ def controlnet_from_denoiser(denoiser, # the prior's FluxTransformer2DModel, SD3
 def controlnet_predict(prior, # a FluxPrior, SD3Prior or SDXLPrior
                        controlnet, # its diffusers ControlNet (possibly wrapped by accelerate)
                        z_t:torch.Tensor, t:torch.Tensor, z_lq:torch.Tensor,
-                       conditioning_scale:float=1.0) -> torch.Tensor:
+                       conditioning_scale:float=1.0,
+                       **prompts, # prompt_embeds / pooled_prompt_embeds of per-image prompts (default: the empty prompt)
+                      ) -> torch.Tensor:
     "The prior's output (velocity or ε) under the ControlNet's residuals, for latents z_t at t given z_lq."
-    kw, den = prior.conditioning(z_t, t), prior.denoiser if hasattr(prior, 'denoiser') else prior.transformer
+    kw, den = prior.conditioning(z_t, t, **prompts), prior.denoiser if hasattr(prior, 'denoiser') else prior.transformer
     if isinstance(den, FluxTransformer2DModel):
         x = prior.pack(z_t)
         blocks, singles = controlnet(hidden_states=x, controlnet_cond=prior.pack(z_lq), conditioning_scale=conditioning_scale, **kw, return_dict=False)
@@ -70,6 +73,7 @@ def controlnet_predict(prior, # a FluxPrior, SD3Prior or SDXLPrior
 class ControlNetRestorationPipeline(OwnMemoryLoading, DiffusionPipeline):
     "Restore images with a Flux, SD3 or SDXL prior under a diffusers ControlNet fed with the LQ latent."
     model_cpu_offload_seq = "controlnet->denoiser->vae"
+    captions = None # the prior's prompt encoder (`CaptionEncoder`), set by `from_prior`; None: the empty prompt only
 
     def __init__(self, denoiser, vae, scheduler, prompt, controlnet):
         super().__init__()
@@ -78,22 +82,32 @@ class ControlNetRestorationPipeline(OwnMemoryLoading, DiffusionPipeline):
     @classmethod
     def from_prior(cls, prior, controlnet) -> ControlNetRestorationPipeline:
         "A pipeline from a loaded prior and its ControlNet."
-        return cls(getattr(prior, 'denoiser', None) or prior.transformer, prior.vae, prior.scheduler, prior.prompt, controlnet)
+        pipe = cls(getattr(prior, 'denoiser', None) or prior.transformer, prior.vae, prior.scheduler, prior.prompt, controlnet)
+        pipe.captions = getattr(prior, 'captions', None)
+        return pipe
+
+    @property
+    def classifier_free_guidance(self) -> bool: return not isinstance(self.denoiser, FluxTransformer2DModel)  # Flux: distilled guidance
 
     def __call__(self, images:torch.Tensor, # (B, 3, H, W) LQ images in [0, 1], already at the output size
                  num_inference_steps:int=20, generator=None, batch_size:int=8,
-                 guidance_scale:float|None=3.5, # FLUX.1-dev's distilled guidance (Flux priors with guidance embeddings)
+                 guidance_scale:float|None=None, # SD3 / SDXL: classifier-free guidance scale (None or 1: none); Flux: FLUX.1-dev's distilled guidance (None: 3.5)
                  conditioning_scale:float=1.0, # ControlNet residual scale
                  rss_w:float=0.0, rss_a:float=0.8, # optional RSS (DRA eqs. 1–2); off for the plain baseline
                  progress:bool=True,
                  strength:float=1.0, # img2img: start from the LQ latent noised to this share of the schedule (1: from pure noise)
                  color_fix:str='none', # colour fix against the LQ input: 'none', 'wavelet', 'adain'
+                 prompt:str|list|None=None, # a prompt, or one per image; None: the empty prompt
+                 negative_prompt:str|list|None=None, # the unconditional branch of CFG (SD3 / SDXL); None: the empty prompt
                 ) -> torch.Tensor:
         "Restored images (B, 3, H, W) in [0, 1]."
         prior = prior_from_parts(self.denoiser, self.vae, self.scheduler, self.prompt, guidance_scale=guidance_scale)
-        model = lambda z, t, z_lq: controlnet_predict(prior, self.controlnet, z, t, z_lq, conditioning_scale)
+        pk, nk = encode_prompts(self.captions, len(images), prompt, negative_prompt, guidance_scale,
+                                cfg=self.classifier_free_guidance)
+        model = lambda z, t, z_lq, **p: controlnet_predict(prior, self.controlnet, z, t, z_lq, conditioning_scale, **p)
         return restore_images(prior, model, images, num_inference_steps, generator, batch_size, rss_w, rss_a, progress,
-                              strength=strength, color_fix=color_fix)
+                              strength=strength, color_fix=color_fix, prompts=pk, negative_prompts=nk,
+                              guidance_scale=guidance_scale if self.classifier_free_guidance else None)
 
 # %% ../../nbs/60_methods/03_controlnet.ipynb #4e561c43
 def build_controlnet(prior, # a FluxPrior, SD3Prior or SDXLPrior

@@ -17,6 +17,7 @@ from ..core import RRLibError, OwnMemoryLoading
 from ..priors.base import mark_transient_lora
 from ..priors.sd import prior_from_parts, descriptor_prompt
 from ..sampling.restore import restore_images
+from ..sampling.guidance import encode_prompts
 from .registry import METHODS, Method, param_report, denoiser_param_count
 
 # %% auto #0
@@ -306,6 +307,8 @@ class DescriptorTargets:
 class DRAPipeline(OwnMemoryLoading, DiffusionPipeline):
     "Restore images with an SD3 or SDXL prior under the Diffusion Restoration Adapter and RSS."
     model_cpu_offload_seq = "adapter->denoiser->vae"
+    captions = None # the prior's prompt encoder (`CaptionEncoder`), set by `from_prior`; None: the empty prompt only
+    classifier_free_guidance = True # `guidance_scale` is CFG's scale
 
     def __init__(self, denoiser, vae, scheduler, prompt, adapter:DRAAdapter):
         super().__init__()
@@ -314,7 +317,9 @@ class DRAPipeline(OwnMemoryLoading, DiffusionPipeline):
     @classmethod
     def from_prior(cls, prior, adapter:DRAAdapter) -> DRAPipeline:
         "A pipeline from a loaded prior and an adapter."
-        return cls(prior.denoiser, prior.vae, prior.scheduler, prior.prompt, adapter)
+        pipe = cls(prior.denoiser, prior.vae, prior.scheduler, prior.prompt, adapter)
+        pipe.captions = getattr(prior, 'captions', None)
+        return pipe
 
     def prior(self): return prior_from_parts(self.denoiser, self.vae, self.scheduler, self.prompt)
 
@@ -327,16 +332,19 @@ class DRAPipeline(OwnMemoryLoading, DiffusionPipeline):
                  num_inference_steps:int=20, generator=None, batch_size:int=8,
                  rss_w:float=0.05, # RSS weight w (eq. 1); 0 turns RSS off
                  rss_a:float=0.8, # RSS threshold a (eq. 2)
-                 guidance_scale=None, # unused (accepted for a uniform pipeline call)
+                 guidance_scale:float|None=None, # classifier-free guidance scale s (the paper: 7.5); None or 1: no CFG
                  progress:bool=True,
                  strength:float=1.0, # img2img: start from the LQ latent noised to this share of the schedule (1: from pure noise)
                  color_fix:str='none', # colour fix against the LQ input: 'none', 'wavelet', 'adain'
+                 prompt:str|list|None=None, # a descriptive prompt, or one per image (Fig. 1b); None: the null prompt
+                 negative_prompt:str|list|None=None, # the unconditional branch of CFG; None: the null prompt
                 ) -> torch.Tensor:
         "Restored images (B, 3, H, W) in [0, 1]."
         prior = self.prior()
-        model = lambda z, t, z_lq: dra_predict(prior, self.adapter, z, t, z_lq)
+        pk, nk = encode_prompts(self.captions, len(images), prompt, negative_prompt, guidance_scale)
+        model = lambda z, t, z_lq, **p: dra_predict(prior, self.adapter, z, t, z_lq, **p)
         return restore_images(prior, model, images, num_inference_steps, generator, batch_size, rss_w, rss_a, progress,
-                              strength=strength, color_fix=color_fix)
+                              strength=strength, color_fix=color_fix, prompts=pk, negative_prompts=nk, guidance_scale=guidance_scale)
 
 # %% ../../nbs/60_methods/02_dra.ipynb #ea577181
 def build_dra(prior, # an SD3Prior or SDXLPrior

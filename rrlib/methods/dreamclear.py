@@ -20,6 +20,7 @@ from fastcore.basics import patch
 from ..core import RRLibError, as_generator, check_images, OwnMemoryLoading
 from ..training.iddpm import learned_sigma_ddpm_loss, integer_timesteps
 from ..sampling.restore import restore_images
+from ..sampling.guidance import encode_prompts
 from ..data.datasets import step_generator
 from .registry import METHODS, Method, param_report
 
@@ -267,6 +268,8 @@ def dreamclear_condition(codec, restorer, lq:torch.Tensor) -> torch.Tensor:
 class DreamClearPipeline(OwnMemoryLoading, DiffusionPipeline):
     "Restore images with a PixArt-α prior under DreamClear control."
     model_cpu_offload_seq = "restorer->adapter->transformer->vae"
+    captions = None # the prior's prompt encoder (`CaptionEncoder`), set by `from_prior`; None: the empty prompt only
+    classifier_free_guidance = True # `guidance_scale` is CFG's scale
 
     def __init__(self, transformer, vae, scheduler, prompt, adapter:DreamClearAdapter, restorer):  # restorer: a module or None
         super().__init__()
@@ -275,7 +278,9 @@ class DreamClearPipeline(OwnMemoryLoading, DiffusionPipeline):
 
     @classmethod
     def from_prior(cls, prior, adapter:DreamClearAdapter, restorer=None) -> DreamClearPipeline:
-        return cls(prior.transformer, prior.vae, prior.scheduler, prior.prompt, adapter, restorer)
+        pipe = cls(prior.transformer, prior.vae, prior.scheduler, prior.prompt, adapter, restorer)
+        pipe.captions = getattr(prior, 'captions', None)
+        return pipe
 
     def prior(self):
         from rrlib.priors.pixart import PixArtPrior
@@ -284,17 +289,20 @@ class DreamClearPipeline(OwnMemoryLoading, DiffusionPipeline):
     @torch.no_grad()
     def __call__(self, images:torch.Tensor, # (B, 3, H, W) LQ images in [0, 1], already at the output size
                  num_inference_steps:int=20, generator:torch.Generator|int|None=None, batch_size:int=8,
-                 guidance_scale:float|None=None, # not used: rrlib's DreamClear restores with the empty prompt
+                 guidance_scale:float|None=None, # classifier-free guidance scale s (DreamClear: 4.5); None or 1: no CFG
                  callback=None, progress:bool=True,
                  strength:float=1.0, # img2img: start from the LQ latent noised to this share of the schedule (1: from pure noise)
                  color_fix:str='none', # colour fix against the LQ input: 'none', 'wavelet', 'adain'
+                 prompt:str|list|None=None, # a caption, or one per image; None: the empty prompt
+                 negative_prompt:str|list|None=None, # the unconditional branch of CFG; None: the empty prompt
                 ) -> torch.Tensor:
         "Restored images (B, 3, H, W) in [0, 1]."
         prior = self.prior()
         with_reference = lambda x, z_lq: torch.cat([z_lq, prior.codec.encode(reference_images(self.restorer, x))], dim=1)  # z_cond
-        return restore_images(prior, lambda z, t, z_cond: dreamclear_output(prior, self.adapter, z, t, z_cond), images,
+        pk, nk = encode_prompts(self.captions, len(images), prompt, negative_prompt, guidance_scale, keys=('prompt_embeds',))
+        return restore_images(prior, lambda z, t, z_cond, **p: dreamclear_output(prior, self.adapter, z, t, z_cond, **p), images,
                               num_inference_steps, generator, batch_size, progress=progress, condition=with_reference, callback=callback,
-                              strength=strength, color_fix=color_fix)
+                              strength=strength, color_fix=color_fix, prompts=pk, negative_prompts=nk, guidance_scale=guidance_scale)
 
 # %% ../../nbs/60_methods/04_dreamclear.ipynb #ab5b3948
 def dreamclear_step_loss(method, prior, # the method and its PixArt prior

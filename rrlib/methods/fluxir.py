@@ -18,6 +18,7 @@ from ..core import RRLibError, OwnMemoryLoading, as_generator, check_images
 from ..priors.flux import FluxPrior
 from ..sampling.samplers import sample_flow
 from ..sampling.restore import restore_images
+from ..sampling.guidance import encode_prompts
 from .registry import METHODS, Method, param_report, denoiser_param_count
 
 # %% auto #0
@@ -36,7 +37,7 @@ class SELayer(nn.Module):
 
 # %% ../../nbs/60_methods/01_fluxir.ipynb #75c9f22b
 class FluxIRAdapter(OwnMemoryLoading, ModelMixin, ConfigMixin):
-    "FluxIR: a control MM-DiT block + per-block SE layers for image and text streams (FluxIR §3.2)."
+    "FluxIR: a control MM-DiT block + per-block SE layers for image and text streams (FluxIR §3.2; `shared_se`: one shared MLP, Tab. 5)."
     @register_to_config
     def __init__(self,
                  in_channels:int=64, num_attention_heads:int=24, attention_head_dim:int=128,
@@ -47,6 +48,7 @@ class FluxIRAdapter(OwnMemoryLoading, ModelMixin, ConfigMixin):
                  lq_mlp_hidden:int|None=None, # hidden width of ℳ_i (default: the inner dim)
                  text_se:bool=True, # SE layers on the text stream too (multi-modality control)
                  learnable_offsets:bool=True, # θ_p and θ_y
+                 shared_se:bool=False, # one SE layer per stream shared by every block (Tab. 5's single MLP; the paper's is per-block)
                  tuned_prior_config:dict|None=None, # a Flux transformer config: the adapter carries a trainable copy of the prior (diagnosis, not the paper)
                 ):
         super().__init__()
@@ -62,7 +64,7 @@ class FluxIRAdapter(OwnMemoryLoading, ModelMixin, ConfigMixin):
         nn.init.zeros_(self.lq_mlp[-1].weight); nn.init.zeros_(self.lq_mlp[-1].bias)
         self.prompt_offset = nn.Parameter(torch.zeros(text_seq_len, joint_attention_dim), requires_grad=learnable_offsets)
         self.pooled_offset = nn.Parameter(torch.zeros(pooled_projection_dim), requires_grad=learnable_offsets)
-        n = num_layers + num_single_layers
+        n = 1 if shared_se else num_layers + num_single_layers
         self.se_image = nn.ModuleList(SELayer(inner, se_rank) for _ in range(n))
         self.se_text = nn.ModuleList(SELayer(inner, se_rank) for _ in range(n)) if text_se else None
         self.tuned_prior = FluxTransformer2DModel(**tuned_prior_config) if tuned_prior_config else None
@@ -119,16 +121,22 @@ def _release_hooks(self):
 
 @patch
 @contextlib.contextmanager
-def controlling(self:FluxIRAdapter, transformer, f_z:torch.Tensor, f_p:torch.Tensor):
-    "Within the context, block i of `transformer` gets SE_z^i(f_z) and SE_p^i(f_p) added to its outputs (eq. 4)."
-    blocks = _blocks(transformer)
-    if len(blocks) != len(self.se_image): raise RRLibError(f"adapter has {len(self.se_image)} SE pairs, prior has {len(blocks)} blocks")
+def controlling(self:FluxIRAdapter, transformer, f_z:torch.Tensor, f_p:torch.Tensor,
+                scale:float=1.0, # conditioning scale s (1: eq. 4 as trained; 0: the bare prior)
+               ):
+    "Within the context, block i of `transformer` gets s·SE_z^i(f_z) and s·SE_p^i(f_p) added to its outputs (eq. 4, s = 1)."
+    blocks, shared = _blocks(transformer), self.config.shared_se
+    if not shared and len(blocks) != len(self.se_image): raise RRLibError(f"adapter has {len(self.se_image)} SE pairs, prior has {len(blocks)} blocks")
     _release_hooks(self)  # an earlier checkpointed forward whose backward never came
     def hook(i):
         def add_control(module, args, output):
             enc, hs = output
-            if self.se_text is not None: enc = enc + self.se_text[i](f_p).to(enc.dtype)
-            return enc, hs + self.se_image[i](f_z).to(hs.dtype)
+            j = 0 if shared else i  # Tab. 5's single MLP: the one layer of each stream controls every block
+            c_p = self.se_text[j](f_p) if self.se_text is not None else None
+            c_z = self.se_image[j](f_z)
+            if scale != 1: c_z, c_p = scale * c_z, (None if c_p is None else scale * c_p)
+            if c_p is not None: enc = enc + c_p.to(enc.dtype)
+            return enc, hs + c_z.to(hs.dtype)
         return add_control
     handles = [b.register_forward_hook(hook(i)) for i, b in enumerate(blocks)]
     # gradient checkpointing re-runs the prior's blocks during backward: the hooks must still be there then
@@ -146,12 +154,14 @@ def controlling(self:FluxIRAdapter, transformer, f_z:torch.Tensor, f_p:torch.Ten
 @patch
 def forward(self:FluxIRAdapter, transformer:FluxTransformer2DModel, # the frozen prior
              hidden_states, lq_hidden_states, # packed z_t and z_lq tokens
-             encoder_hidden_states, pooled_projections, timestep, img_ids, txt_ids, guidance=None):
+             encoder_hidden_states, pooled_projections, timestep, img_ids, txt_ids, guidance=None,
+            control_scale:float=1.0, # conditioning scale s of the SE outputs (see `controlling`)
+           ):
     "The prior's output (packed velocity) under FluxIR control (the adapter's own tuned copy of the prior if it has one)."
     if self.tuned_prior is not None: transformer = self.tuned_prior
     f_z, f_p = self.control_features(hidden_states, lq_hidden_states, encoder_hidden_states, pooled_projections,
                                      timestep, img_ids, txt_ids, guidance)
-    with self.controlling(transformer, f_z, f_p):
+    with self.controlling(transformer, f_z, f_p, control_scale):
         return transformer(hidden_states=hidden_states, encoder_hidden_states=encoder_hidden_states,
                            pooled_projections=pooled_projections, timestep=timestep, img_ids=img_ids,
                            txt_ids=txt_ids, guidance=guidance, return_dict=False)[0]
@@ -160,15 +170,21 @@ def forward(self:FluxIRAdapter, transformer:FluxTransformer2DModel, # the frozen
 # %% ../../nbs/60_methods/01_fluxir.ipynb #1b59878a
 def fluxir_velocity(prior, # a `rrlib.priors.flux.FluxPrior`
                     adapter, # a FluxIRAdapter (possibly wrapped by accelerate)
-                    z_t:torch.Tensor, t:torch.Tensor, z_lq:torch.Tensor) -> torch.Tensor:
+                    z_t:torch.Tensor, t:torch.Tensor, z_lq:torch.Tensor,
+                    control_scale:float=1.0, # conditioning scale s of the SE outputs at sampling (1: as trained)
+                    **prompts, # prompt_embeds / pooled_prompt_embeds of per-image prompts (default: the empty prompt)
+                   ) -> torch.Tensor:
     "Velocity of the prior under FluxIR control, for latents z_t at t given the LQ latent z_lq."
-    out = adapter(prior.transformer, prior.pack(z_t), prior.pack(z_lq), **prior.conditioning(z_t, t))
+    kw = {} if control_scale == 1 else {'control_scale': control_scale}
+    out = adapter(prior.transformer, prior.pack(z_t), prior.pack(z_lq), **prior.conditioning(z_t, t, **prompts), **kw)
     return prior.unpack(out, *z_t.shape[-2:])
 
 # %% ../../nbs/60_methods/01_fluxir.ipynb #593a1db0
 class FluxIRPipeline(OwnMemoryLoading, DiffusionPipeline):
     "Restore images with a Flux prior under FluxIR control."
     model_cpu_offload_seq = "adapter->transformer->vae"
+    captions = None # the prior's prompt encoder (`CaptionEncoder`), set by `from_prior`; None: the empty prompt only
+    classifier_free_guidance = False # `guidance_scale` is FLUX.1-dev's distilled guidance
 
     def __init__(self, transformer, vae, scheduler, prompt, adapter:FluxIRAdapter):
         super().__init__()
@@ -177,7 +193,9 @@ class FluxIRPipeline(OwnMemoryLoading, DiffusionPipeline):
     @classmethod
     def from_prior(cls, prior:FluxPrior, adapter:FluxIRAdapter) -> FluxIRPipeline:
         "A pipeline from a loaded prior and an adapter."
-        return cls(prior.transformer, prior.vae, prior.scheduler, prior.prompt, adapter)
+        pipe = cls(prior.transformer, prior.vae, prior.scheduler, prior.prompt, adapter)
+        pipe.captions = getattr(prior, 'captions', None)
+        return pipe
 
     def prior(self, guidance_scale:float|None=3.5) -> FluxPrior:
         return FluxPrior(self.transformer, self.vae, self.scheduler, self.prompt, guidance_scale)
@@ -194,12 +212,16 @@ def __call__(self:FluxIRPipeline, images:torch.Tensor, # (B, 3, H, W) LQ images 
           progress:bool=True,
           strength:float=1.0, # img2img: start from the LQ latent noised to this share of the schedule (1: from pure noise)
           color_fix:str='none', # colour fix against the LQ input: 'none', 'wavelet', 'adain'
+          prompt:str|list|None=None, # a prompt, or one per image, through the prior's text encoders (`captions`); None: the empty prompt
+          control_scale:float=1.0, # conditioning scale s: block i gets s·SE^i (eq. 4; as diffusers' `controlnet_conditioning_scale`); 1: as trained
+          negative_prompt=None, # refused: Flux has no classifier-free guidance (its `guidance_scale` is distilled)
          ) -> torch.Tensor:
     "Restored images (B, 3, H, W) in [0, 1]."
     prior = self.prior(guidance_scale)
-    return restore_images(prior, lambda z, t, z_lq: fluxir_velocity(prior, self.adapter, z, t, z_lq), images, num_inference_steps,
+    pk, _ = encode_prompts(self.captions, len(images), prompt, negative_prompt, guidance_scale, cfg=self.classifier_free_guidance)
+    return restore_images(prior, lambda z, t, z_lq, **p: fluxir_velocity(prior, self.adapter, z, t, z_lq, control_scale, **p), images, num_inference_steps,
                           generator, batch_size, progress=progress, callback=callback,
-                          strength=strength, color_fix=color_fix)
+                          strength=strength, color_fix=color_fix, prompts=pk)
 
 
 # %% ../../nbs/60_methods/01_fluxir.ipynb #25c16556

@@ -13,12 +13,12 @@ import torch
 from diffusers import FluxTransformer2DModel, FluxPipeline, AutoencoderKL, FlowMatchEulerDiscreteScheduler
 from ..core import RRLibError, MissingWeightsError, own_memory
 from ..data.codecs import PixelUnshuffleCodec, tiny_flux_vae
-from .base import PriorParts, PromptEmbeddings, PRIORS, check_prior_folder, load_prior, prior_kind
+from .base import PriorParts, PromptEmbeddings, PRIORS, check_prior_folder, load_prior, prior_kind, CaptionEncoder
 
 # %% auto #0
 __all__ = ['TINY_FLUX_CONFIG', 'TINY_CODEC_CONFIG', 'TINY_PROMPT_LEN', 'FLUX1_DEV_CONFIG', 'FLUX1_DEV_PROMPT_LEN', 'ASSETS',
-           'TINY_FLUX_DIR', 'FLUX_SUBFOLDERS', 'FluxPrior', 'encode_empty_prompt', 'load_flux_prior',
-           'make_tiny_flux_folder']
+           'TINY_FLUX_DIR', 'FLUX_SUBFOLDERS', 'FluxPrior', 'encode_empty_prompt', 'FluxTextEncoders',
+           'load_flux_prior', 'make_tiny_flux_folder']
 
 # %% ../../nbs/30_priors/01_flux.ipynb #0c76f689
 TINY_FLUX_CONFIG = dict(patch_size=1, in_channels=48, num_layers=2, num_single_layers=4, attention_head_dim=32,
@@ -41,6 +41,7 @@ class FluxPrior(PriorParts):
     scheduler: FlowMatchEulerDiscreteScheduler
     prompt: PromptEmbeddings
     guidance_scale: float|None = None # used when the transformer has guidance embeddings (FLUX.1-dev)
+    captions = None # a `CaptionEncoder` of per-image prompts (not a field: KontextPrior's fields follow); None: the empty prompt only
     objective = 'flow'
 
     def pack(self, z:torch.Tensor) -> torch.Tensor:
@@ -51,10 +52,12 @@ class FluxPrior(PriorParts):
         "(B, hw/4, 4C) tokens -> (B, C, h, w) latents."
         return FluxPipeline._unpack_latents(tokens, h, w, 1)
 
-    def conditioning(self, z:torch.Tensor, t:torch.Tensor) -> dict:
+    def conditioning(self, z:torch.Tensor, t:torch.Tensor,
+                     prompt_embeds=None, pooled_prompt_embeds=None, # per-image prompt embeddings (`captions`); None: the empty prompt
+                    ) -> dict:
         "Keyword arguments of the transformer, except `hidden_states`, for latents `z` at timesteps `t`."
         B, _, h, w = z.shape
-        pe, pooled = self.prompt(B)
+        pe, pooled = self.prompt(B) if prompt_embeds is None else (prompt_embeds, pooled_prompt_embeds)
         kw = dict(encoder_hidden_states=pe.to(z.dtype), pooled_projections=pooled.to(z.dtype),
                   timestep=t.to(z.dtype).expand(B),
                   img_ids=FluxPipeline._prepare_latent_image_ids(B, h // 2, w // 2, z.device, z.dtype),
@@ -79,7 +82,10 @@ def _load_tiny(folder:Path, device, dtype) -> FluxPrior:
     vae = PixelUnshuffleCodec.from_pretrained(folder / 'vae')
     prompt = PromptEmbeddings.from_pretrained(folder / 'prompt')
     sch = FlowMatchEulerDiscreteScheduler.from_pretrained(folder / 'scheduler')
-    return FluxPrior(tr.to(device), vae.to(device), sch, prompt.to(device))
+    prompt = prompt.to(device)
+    prior = FluxPrior(tr.to(device), vae.to(device), sch, prompt)
+    prior.captions = CaptionEncoder(prompt)  # the embedded default: a fixed embedding per prompt
+    return prior
 
 # %% ../../nbs/30_priors/01_flux.ipynb #18514629
 FLUX_SUBFOLDERS = ('transformer', 'vae', 'scheduler', 'text_encoder', 'tokenizer', 'text_encoder_2', 'tokenizer_2')
@@ -95,12 +101,26 @@ def encode_empty_prompt(folder:Path, device, dtype, max_sequence_length:int=FLUX
     del pipe
     return PromptEmbeddings.from_tensors(pe.float().cpu(), pooled.float().cpu()).to(device, dtype)
 
+class FluxTextEncoders:
+    "The folder's CLIP and T5, loaded at the first call and kept: list[str] -> (prompt_embeds, pooled), as `encode_empty_prompt`."
+    def __init__(self, folder:Path, device, dtype): self.folder, self.device, self.dtype, self.pipe = folder, device, dtype, None
+    def __call__(self, texts:list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.pipe is None:
+            self.pipe = FluxPipeline.from_pretrained(self.folder, transformer=None, vae=None, torch_dtype=self.dtype, local_files_only=True)
+            self.pipe.text_encoder.to(self.device); self.pipe.text_encoder_2.to(self.device)
+        with torch.no_grad():
+            pe, pooled, _ = self.pipe.encode_prompt(prompt=list(texts), prompt_2=None, device=self.device, max_sequence_length=FLUX1_DEV_PROMPT_LEN)
+        return pe, pooled
+
 def _load_flux_folder(folder:Path, codec:str, device, dtype, guidance_scale) -> FluxPrior:
     _check_flux_folder(folder)
     tr = own_memory(FluxTransformer2DModel.from_pretrained(folder, subfolder='transformer', torch_dtype=dtype, local_files_only=True))
     vae = own_memory(AutoencoderKL.from_pretrained(folder, subfolder='vae', torch_dtype=dtype, local_files_only=True))
     sch = FlowMatchEulerDiscreteScheduler.from_pretrained(folder, subfolder='scheduler', local_files_only=True)
-    return FluxPrior(tr.to(device), vae.to(device), sch, encode_empty_prompt(folder, device, dtype), guidance_scale)
+    prompt = encode_empty_prompt(folder, device, dtype)
+    prior = FluxPrior(tr.to(device), vae.to(device), sch, prompt, guidance_scale)
+    prior.captions = CaptionEncoder(prompt, FluxTextEncoders(folder, device, dtype))  # prompts through the folder's own text encoders
+    return prior
 
 # %% ../../nbs/30_priors/01_flux.ipynb #9d29010f
 @PRIORS.register('flux', tiny=('tiny-flux', 'tiny'), pipeline='FluxPipeline', repo='black-forest-labs/FLUX.1-dev',

@@ -18,10 +18,12 @@ from ..evaluation.metrics import create_metric
 from ..evaluation.consistency import consistency_scores
 from .train import RunConfig, run, run_data, heldout_photos, restore_whole, sampling_kwargs
 from .restore import load_restorer
+from ..core import as_generator
+from ..data.datasets import split_sources, embedded_images, random_crops, upsample_like
 
 # %% auto #0
 __all__ = ['DIAGNOSIS_ROWS', 'NR_METRICS', 'row_config', 'train_rows', 'run_config', 'rescore', 'input_scores', 'verdict',
-           'score_table', 'pd_figure']
+           'score_table', 'pd_figure', 'validation_pairs', 'validation_scores', 'choose_sampling']
 
 # %% ../../nbs/80_recipes/02_compare.ipynb #6bd2768c
 DIAGNOSIS_ROWS = {
@@ -86,7 +88,7 @@ def rescore(run_dir:str|Path, # a finished run folder
     degrade_fn = lambda hq, g: degrade(hq, cfg.degradation, g)
     _, held_names, heldout = run_data(cfg, degrade_fn)
     r = load_restorer(run_dir)
-    restored = r.pipeline(heldout['lq'], **sampling_kwargs(cfg), progress=False)
+    restored = r.pipeline(heldout['lq'], **sampling_kwargs(cfg, r.pipeline), progress=False)
     ph = heldout_photos(cfg, degrade_fn, held_names, multiple=r.multiple) if photos else {}
     restored_photos, _ = restore_whole(r.pipeline, ph, cfg, r.downscale) if ph else ({}, {})
     m = json.loads((Path(run_dir) / 'metrics.json').read_text()) if (Path(run_dir) / 'metrics.json').is_file() else {}
@@ -126,3 +128,41 @@ def pd_figure(rows:dict, x:str='photo_niqe', y:str='psnr'):
         ax.annotate(n, (r[x], r[y]), textcoords='offset points', xytext=(4, 4), fontsize=8)
     ax.set_xlabel(f'{x} (lower is better)'); ax.set_ylabel(f'{y} (Y, dB)'); ax.grid(alpha=0.3)
     fig.tight_layout(); plt.close(fig); return fig
+
+# %% ../../nbs/80_recipes/02_compare.ipynb #5e119e8c
+def validation_pairs(cfg:RunConfig, # the run's config (its degradation, crop size, downscale, embedded data)
+                     n:int=48, # number of crops
+                     seed:int=777, # not the held-out set's (1234) and not a training step's
+                    ) -> dict:
+    "{'hq', 'lq'}: crops of the training sources of the embedded data, degraded afresh, for choosing sampling settings."
+    if cfg.data != 'embedded': raise RRLibError(f"validation_pairs draws from the embedded photos; data={cfg.data!r} has its own split: use its validation records")
+    train_names, _ = split_sources()
+    photos = {k: v for k, v in embedded_images(cfg.downscale).items() if k in train_names}
+    g = as_generator(seed)
+    hq = random_crops(photos, n, cfg.crop_size, g, flip=False)
+    lq, _ = degrade(hq, cfg.degradation, g)
+    return {'hq': hq, 'lq': upsample_like(lq, hq)}
+
+def validation_scores(run_dir:str|Path, # a finished run folder
+                      sampling:dict, # RunConfig sampling fields (strength, control_scale, …) to use instead of the run's
+                      pairs:dict, # from `validation_pairs`
+                      r=None, # the run's restorer (`load_restorer(run_dir)`), to reuse over a grid
+                     ) -> dict:
+    "PSNR (Y) and the consistency checks of the run's restorations of `pairs` under `sampling`."
+    cfg = replace(run_config(run_dir), **sampling)
+    r = r or load_restorer(run_dir)
+    x = r.pipeline(pairs['lq'], **sampling_kwargs(cfg, r.pipeline), progress=False)
+    c = consistency_scores(x, pairs['hq'], pairs['lq'])
+    return {**sampling, 'psnr': offline_metrics(x, pairs['hq'], pairs['lq'])['restored/psnr_y'],
+            **{k.removesuffix('_restored'): v for k, v in c.items() if k.endswith('_restored')}}
+
+def choose_sampling(rows:list[dict], # `validation_scores` over a grid of strength × control_scale (with control_scale 1 in it)
+                    tol:float=0.01, # dB: scales within this of the best LR-PSNR count as the best
+                   ) -> dict:
+    "{'strength', 'control_scale'} by the rule above: detail-matched strength at scale 1, then the smallest near-best scale."
+    base = [r for r in rows if r.get('control_scale', 1.0) == 1.0]
+    if not base: raise RRLibError("choose_sampling needs rows with control_scale 1 (the adapter as trained)")
+    s = min(base, key=lambda r: abs(r['detail_ratio'] - 1))['strength']
+    at = [r for r in rows if r['strength'] == s]
+    best = max(r['lr_psnr'] for r in at)
+    return {'strength': s, 'control_scale': min(r.get('control_scale', 1.0) for r in at if r['lr_psnr'] >= best - tol)}

@@ -13,9 +13,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
-from ..core import RRLibError, atomic_path, atomic_write_text, default_device
+from ..core import RRLibError, MissingWeightsError, atomic_path, atomic_write_text, default_device
 from ..io import IMAGE_EXTS, list_images, read_image
 from ..degradations.cli import file_seed
+from ..data.captions import VLMCaptioner
 from ..priors.base import load_prior
 from ..sampling.tiles import tiling, pad_to_multiple
 from ..sampling.color_fix import COLOR_FIXES, color_fix
@@ -23,8 +24,9 @@ from ..methods.registry import METHODS, build_method, default_prior
 from .train import RunConfig, method_kwargs
 
 # %% auto #0
-__all__ = ['NO_ADAPTER', 'DTYPES', 'AUTO_OFFLOADS', 'HEADROOM', 'Photo', 'read_photo', 'write_photo', 'find_adapter', 'Restorer',
-           'load_restorer', 'output_size', 'restore_photos', 'restore_jobs', 'restore', 'restore_main']
+__all__ = ['NO_ADAPTER', 'CAPTIONS', 'DTYPES', 'AUTO_OFFLOADS', 'HEADROOM', 'Photo', 'read_photo', 'write_photo', 'find_adapter',
+           'Restorer', 'load_restorer', 'output_size', 'restore_photos', 'load_captioner', 'photo_prompt',
+           'restore_jobs', 'restore', 'restore_main']
 
 # %% ../../nbs/80_recipes/01_restore.ipynb #1658ddcc
 @dataclass
@@ -143,9 +145,22 @@ def _resize(x:torch.Tensor, size:tuple) -> torch.Tensor:
     if tuple(x.shape[-2:]) == tuple(size): return x
     return F.interpolate(x, size=size, mode='bicubic', align_corners=False, antialias=True).clamp(0, 1)
 
+def _given(p) -> bool: return any(p) if isinstance(p, (list, tuple)) else bool(p)
+
+def _check_prompts(pipe, prompt=None, negative_prompt=None, guidance_scale=None):
+    "Refuse prompts that the pipeline cannot take or use (rather than drop them), in one sentence."
+    params, name = inspect.signature(type(pipe).__call__).parameters, type(pipe).__name__
+    for k, v in (('prompt', prompt), ('negative_prompt', negative_prompt)):
+        if _given(v) and k not in params: raise RRLibError(f"--{k.replace('_', '-')}: {name} takes no prompt (the editing method's instruction names the degradation): drop it")
+    if _given(prompt) and getattr(pipe, 'captions', None) is None: raise RRLibError(f"prompts (--prompt, --caption vlm): the prior of {name} has no text encoders loaded to embed them: restore without a prompt")
+    if _given(negative_prompt) and not getattr(pipe, 'classifier_free_guidance', False):
+        raise RRLibError(f"--negative-prompt needs classifier-free guidance, which {name} does not have (Flux's guidance is distilled): drop it")
+    if _given(negative_prompt) and guidance_scale in (None, 1): raise RRLibError("--negative-prompt acts through classifier-free guidance: give --guidance-scale too (DRA's paper: 7.5)")
+
 def _call(pipe, images, **kw):
-    "Call the pipeline with the keywords its `__call__` takes."
+    "Call the pipeline with the keywords its `__call__` takes; a prompt it cannot take is refused, not dropped."
     params = inspect.signature(type(pipe).__call__).parameters
+    _check_prompts(pipe, kw.get('prompt'), kw.get('negative_prompt'), kw.get('guidance_scale'))
     return pipe(images, **{k: v for k, v in kw.items() if k in params and v is not None})
 
 def restore_photos(r:Restorer, # from `load_restorer`
@@ -159,6 +174,8 @@ def restore_photos(r:Restorer, # from `load_restorer`
                    guidance_scale:float|None=None, # passed to pipelines that take it
                    on_tile=None, # (index, count) after each latent tile
                    strength:float=1.0, # img2img start from the noised LQ latent (1: from pure noise)
+                   prompt:str|list|None=None, # a prompt for every photo or one per photo (None or '': the prior's empty prompt)
+                   negative_prompt:str|list|None=None, # CFG's unconditional prompt(s), on priors with CFG
                   ) -> list[Photo]:
     "The restorations of `photos` at `upscale` × their size, alpha, bit depth and grey kept."
     if color not in COLOR_FIXES: raise RRLibError(f"unknown colour fix {color!r}; choose one of {', '.join(COLOR_FIXES)}")
@@ -168,9 +185,31 @@ def restore_photos(r:Restorer, # from `load_restorer`
     t, ov = (None, 0) if not tile else (max(2, tile // r.downscale // 2 * 2), tile_overlap // r.downscale)
     with tiling(t, ov, on_tile):
         out = _call(r.pipeline, x, num_inference_steps=steps, generator=seed, batch_size=len(photos),
-                    guidance_scale=guidance_scale, progress=False, strength=strength)
+                    guidance_scale=guidance_scale, progress=False, strength=strength, prompt=prompt, negative_prompt=negative_prompt)
     out = color_fix(out[..., :size[0], :size[1]].float().cpu(), lq, color)
     return [Photo(out[i:i + 1], None if p.alpha is None else _resize(p.alpha, size), p.bits, p.gray, p.icc) for i, p in enumerate(photos)]
+
+# %% ../../nbs/80_recipes/01_restore.ipynb #5a31aa40
+CAPTIONS = ('none', 'vlm')
+
+def load_captioner(caption:str='none', # 'none' or 'vlm'
+                   vlm:str|Path|None=None, # the vision-language model folder, with 'vlm'
+                   device=None):
+    "None for 'none'; for 'vlm', a `VLMCaptioner` of `vlm` (a missing or unloadable folder: `MissingWeightsError`)."
+    if caption not in CAPTIONS: raise RRLibError(f"--caption {caption}: choose one of {', '.join(CAPTIONS)}")
+    if caption == 'none':
+        if vlm: raise RRLibError("--vlm DIR is used with --caption vlm only: add --caption vlm, or drop --vlm")
+        return None
+    if not vlm: raise MissingWeightsError("--caption vlm needs --vlm DIR, a local vision-language model folder (config.json, weights and processor files; e.g. Qwen2-VL-7B-Instruct)")
+    try: return VLMCaptioner(vlm, device=device)
+    except MissingWeightsError: raise
+    except Exception as e: raise MissingWeightsError(f"--vlm {vlm}: not a loadable vision-language model folder ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
+
+def photo_prompt(caption:str|None, # the photo's VLM caption
+                 prompt:str|None, # the prompt given for every photo
+                ) -> str:
+    "A photo's prompt: its caption, then `prompt`, comma-joined ('' when neither)."
+    return ', '.join(p for p in (caption, prompt) if p)
 
 # %% ../../nbs/80_recipes/01_restore.ipynb #5a1f9b3c
 def restore_jobs(inp:str|Path, # an image file or a folder (searched recursively)
@@ -207,6 +246,11 @@ def restore(inp:str|Path, # an image file or a folder (searched recursively)
             progress:bool=True, # a progress bar over images (and over tiles of a big image)
             log=print, # where the summary line goes
             strength:float=1.0, # img2img start from the noised LQ latent (1: from pure noise)
+            prompt:str|None=None, # a prompt for every photo (after its caption with `caption='vlm'`); None: the empty prompt
+            negative_prompt:str|None=None, # CFG's unconditional prompt, on priors with CFG
+            caption:str='none', # 'vlm': a vision-language model writes each photo's prompt; 'none': no captions
+            vlm:str|Path|None=None, # the vision-language model folder of `caption='vlm'`
+            captioner=None, # list of (1, 3, H, W) images -> captions, in place of the `vlm` folder's
            ) -> dict:
     "Restore `inp` into `out`; return the report (also written to `restore_report.json`)."
     from tqdm.auto import tqdm
@@ -218,16 +262,19 @@ def restore(inp:str|Path, # an image file or a folder (searched recursively)
     if not jobs: raise RRLibError(f"{inp}: no images in it ({', '.join(IMAGE_EXTS)})")
     todo = [j for j in jobs if overwrite or not j[2].is_file()]
     done = [j[0] for j in jobs if j not in todo]
+    _check_prompts(restorer.pipeline, prompt or (caption != 'none'), negative_prompt, guidance_scale)  # before a VLM is loaded
+    if captioner is None and todo: captioner = load_captioner(caption, vlm, restorer.prior.device)
+    captions = {}
     restored, skipped, t0 = [], [], time.time()
     bar = tqdm(total=len(todo), desc='restore', unit='img', disable=not progress or len(todo) < 2)
     tbar = tqdm(desc='tiles', unit='tile', leave=False, disable=not progress or not tile)
     def on_tile(i, n): tbar.total = n; tbar.n = i + 1; tbar.refresh()
     groups = {}
     def flush(size):
-        names, photos, dests = zip(*groups.pop(size))
+        names, photos, dests, prompts = zip(*groups.pop(size))
         try:
             outs = restore_photos(restorer, list(photos), upscale, steps, file_seed(seed, names[0]), tile, tile_overlap, color,
-                                  guidance_scale, on_tile, strength)
+                                  guidance_scale, on_tile, strength, list(prompts), negative_prompt)
             for n, o, d in zip(names, outs, dests):
                 try: write_photo(d, o); restored.append(n)
                 except (RRLibError, OSError) as e: skipped.append({'file': n, 'reason': f"cannot write {d}: {e}"})
@@ -240,8 +287,12 @@ def restore(inp:str|Path, # an image file or a folder (searched recursively)
         except RRLibError as e:
             skipped.append({'file': name, 'reason': str(e)}); bar.update(1)
             print(f"rrlib restore: skipped {e}", file=sys.stderr); continue
+        if captioner is not None:
+            try: captions[name] = captioner([ph.rgb])[0]
+            except Exception as e:  # a model that fails on one photo: reported, the rest go on
+                skipped.append({'file': name, 'reason': f"could not caption it ({type(e).__name__}: {str(e)[:200]})"}); bar.update(1); continue
         size = output_size(ph.rgb.shape[-2:], upscale)
-        groups.setdefault(size, []).append((name, ph, dest))
+        groups.setdefault(size, []).append((name, ph, dest, photo_prompt(captions.get(name), prompt)))
         if len(groups[size]) >= batch_size: flush(size)
     for size in list(groups): flush(size)
     bar.close(); tbar.close()
@@ -249,7 +300,9 @@ def restore(inp:str|Path, # an image file or a folder (searched recursively)
               'settings': {'input': str(inp), 'output': str(out), 'method': restorer.method, 'base_model': restorer.base_model,
                            'adapter': str(restorer.adapter_dir), 'upscale': upscale, 'steps': steps, 'seed': seed,
                            'batch_size': batch_size, 'tile': tile, 'tile_overlap': tile_overlap, 'color_fix': color, 'strength': strength,
-                           'guidance_scale': guidance_scale, 'ext': ext, 'overwrite': overwrite},
+                           'guidance_scale': guidance_scale, 'ext': ext, 'overwrite': overwrite, 'prompt': prompt,
+                           'negative_prompt': negative_prompt, 'caption': caption, 'vlm': None if vlm is None else str(vlm)},
+              'captions': captions, # the VLM caption of each photo restored in this run
               'seconds': round(time.time() - t0, 2)}
     path = _report_path(jobs, Path(out)); atomic_write_text(path, json.dumps(report, indent=1))
     report['report'] = str(path)
@@ -280,7 +333,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument('--vae-tile', action='store_true', help="the VAE encodes and decodes in tiles (diffusers' enable_tiling)")
     p.add_argument('--dtype', default='fp32', choices=list(DTYPES), help='weights and activations (default fp32)')
     p.add_argument('--offload', default='none', choices=['none', 'model', 'sequential'], help="diffusers' CPU offload (needs an accelerator)")
-    p.add_argument('--guidance-scale', type=float, default=None, help="Flux's distilled guidance (default: the run's)")
+    p.add_argument('--guidance-scale', type=float, default=None, help="classifier-free guidance scale on SD3 / SDXL / PixArt priors (DRA's paper: 7.5; default: none); on Flux its distilled guidance (default: the run's)")
+    p.add_argument('--prompt', default=None, help="a prompt for every photo (after its caption with --caption vlm); default: the prior's empty prompt")
+    p.add_argument('--negative-prompt', default=None, help='the unconditional prompt of classifier-free guidance (SD3 / SDXL / PixArt priors, with --guidance-scale)')
+    p.add_argument('--caption', default='none', choices=list(CAPTIONS), help="vlm: a local vision-language model (--vlm) writes each photo's prompt; none (default): no captions")
+    p.add_argument('--vlm', default=None, help='a local vision-language model folder (transformers; e.g. Qwen2-VL-7B-Instruct) for --caption vlm')
     p.add_argument('--device', default=None, help='torch device (default: cuda if available, else cpu)')
     p.add_argument('--ext', default='.png', help='output format (default .png)')
     p.add_argument('--overwrite', action='store_true', help='redo outputs that already exist')
@@ -289,7 +346,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 # %% ../../nbs/80_recipes/01_restore.ipynb #21ceb8ae
-from .memory import TILE_SIDES, plan_memory, free_memory, format_plan
+from .memory import TILE_SIDES, plan_memory, free_memory, format_plan, prior_spec
 
 AUTO_OFFLOADS = ('none',)  # offload modes `--memory auto` may choose: rrlib's pipelines place the prior on one device (see `_memory_modes`)
 HEADROOM = {'cpu': 0.7, 'accelerator': 0.9}  # share of the free memory a plan may use: the CPU's resident set ran 1.1-1.45x the live tensors (benchmarks/restore_memory_plan.py)
@@ -315,13 +372,15 @@ def _plan(args, argv:list[str], log=print):
     base = args.base_model or run.get('base_model', 'auto'); base = default_prior(method) if base == 'auto' else base
     kw = method_kwargs(RunConfig(**{k: v for k, v in run.items() if k in RunConfig.__dataclass_fields__})) if run else {}
     device = torch.device(args.device) if args.device else default_device()
+    prompted = bool(args.prompt or args.negative_prompt or args.caption != 'none')
+    cfg = prompted and args.guidance_scale not in (None, 1) and prior_spec(base).kind in ('sd3', 'sdxl', 'pixart')  # Flux's guidance is distilled
     given = {a.split('=')[0] for a in argv}
     size = max(sizes, key=lambda s: s[0] * s[1])
     tiles = ((args.tile or None),) if '--tile' in given else (None, *(t for t in TILE_SIDES if args.tile_overlap < t < max(size)))
     plan = plan_memory(base, method, size, free_memory(device), device.type != 'cpu', (args.dtype,) if '--dtype' in given else None,
                        (args.offload,) if '--offload' in given else None, tiles, AUTO_OFFLOADS if '--offload' not in given else (args.offload,),
                        headroom=HEADROOM['cpu' if device.type == 'cpu' else 'accelerator'],
-                       batch=args.batch_size, vae_tile=args.vae_tile, method_kwargs=kw)
+                       batch=args.batch_size, vae_tile=args.vae_tile, cfg=cfg, method_kwargs=kw)
     if args.plan: log(format_plan(plan, f"{method} on {base}, largest output {size[1]}×{size[0]} of {len(sizes)} photo(s), batch {args.batch_size}, on {device}"))
     else:
         args.dtype, args.offload, args.tile = plan.dtype, plan.offload, plan.tile or 0
@@ -352,9 +411,12 @@ def restore_main(argv:list[str]) -> int:
         _plan(args, argv)
         if args.plan: return 0
     if args.adapter is None: raise RRLibError(NO_ADAPTER)
+    if args.vlm and args.caption == 'none' or args.caption == 'vlm' and not (args.vlm and (Path(args.vlm) / 'config.json').is_file()):
+        load_captioner(args.caption, args.vlm)  # its one-sentence error, before the prior is loaded
     r = load_restorer(args.adapter, args.method, args.base_model, args.device, DTYPES[args.dtype], args.guidance_scale)
     _memory_modes(r, args)
     s = {k: v if v is not None else r.sampling[k] for k, v in (('num_inference_steps', args.steps), ('strength', args.strength), ('color_fix', args.color_fix))}
     rep = restore(args.input, args.output, r, args.upscale, s['num_inference_steps'], args.seed, args.batch_size, args.tile or None,
-                  args.tile_overlap, s['color_fix'], args.guidance_scale, args.ext, args.overwrite, progress=not args.quiet, strength=s['strength'])
+                  args.tile_overlap, s['color_fix'], args.guidance_scale, args.ext, args.overwrite, progress=not args.quiet, strength=s['strength'],
+                  prompt=args.prompt, negative_prompt=args.negative_prompt, caption=args.caption, vlm=args.vlm)
     return 1 if rep['skipped'] and not rep['restored'] and not rep['already_done'] else 0

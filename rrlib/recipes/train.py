@@ -61,6 +61,7 @@ class RunConfig:
     method_params:dict = field(default_factory=dict) # other method-specific arguments (papermill: -y "method_params: {lora_rank: 32}")
     num_inference_steps:int = 20 # Euler steps of the whole sampling schedule when restoring
     strength:float = 0.6 # img2img start: the share of that schedule run from the LQ latent noised to it (1: from pure noise, as the papers)
+    control_scale:float = 3.0 # FluxIR: conditioning scale s of the SE outputs at sampling (block i gets s·SE^i; 1: as trained); methods without one ignore it
     color_fix:str = 'wavelet' # colour fix of restorations against their LQ input: 'none', 'wavelet' (StableSR), 'adain'
     guidance_scale:float = 3.5 # FLUX.1-dev distilled guidance (ignored by the tiny prior)
     n_heldout:int = 32 # held-out crops scored at the end
@@ -215,9 +216,10 @@ def two_stage_data(cfg:RunConfig, m:Method, photos:dict, degrade_fn, stage1_step
     batches = MixedBatches(synthetic, real_pairs, bs, cfg.real_fraction, start_step=stage1_steps, seed=cfg.seed, rank=rank)
     val_psnr = pyiqa.create_metric('psnr', test_y_channel=True, color_space='ycbcr', device='cpu')
     def validate(module, step):
-        x = m.make_pipeline(module)(val.lq, **{**sampling_kwargs(cfg), 'num_inference_steps': cfg.val_inference_steps}, progress=False)
+        pipe = m.make_pipeline(module); x = pipe(val.lq, **{**sampling_kwargs(cfg, pipe), 'num_inference_steps': cfg.val_inference_steps}, progress=False)
         return val_psnr(x.float().cpu(), val.hq).mean().item()
-    about = (f"two-stage: steps 0-{stage1_steps - 1} synthetic ({syn_names}), constant lr; steps {stage1_steps}-{cfg.max_steps - 1} "
+    stage1 = f"steps 0-{stage1_steps - 1} synthetic ({syn_names}), constant lr" if stage1_steps else "stage 1 skipped"
+    about = (f"two-stage: {stage1}; steps {stage1_steps}-{cfg.max_steps - 1} "
              f"real : synthetic = {cfg.real_fraction:g} : {1 - cfg.real_fraction:g}, cosine lr\n{real_about}")
     return batches, validate, about
 
@@ -264,10 +266,12 @@ class RecordedBatches:
         return b
     def __getattr__(self, name): return getattr(self.batches, name)
 
-def sampling_kwargs(cfg:RunConfig) -> dict:
-    "How every restoration of the run samples: the keywords of the method's pipeline."
-    return dict(num_inference_steps=cfg.num_inference_steps, generator=cfg.seed, guidance_scale=cfg.guidance_scale,
-                strength=cfg.strength, color_fix=cfg.color_fix)
+def sampling_kwargs(cfg:RunConfig, pipe) -> dict:
+    "How every restoration of the run samples: the keywords of the method's pipeline `pipe` (`control_scale` where it takes one)."
+    kw = dict(num_inference_steps=cfg.num_inference_steps, generator=cfg.seed, guidance_scale=cfg.guidance_scale,
+              strength=cfg.strength, color_fix=cfg.color_fix)
+    if 'control_scale' in inspect.signature(type(pipe).__call__).parameters: kw['control_scale'] = cfg.control_scale
+    return kw
 
 def restore_whole(pipe, # the method's pipeline
                   photos:dict, # {name: {'hq', 'lq'}} from `heldout_photos`
@@ -279,7 +283,7 @@ def restore_whole(pipe, # the method's pipeline
     tile = max(2, cfg.crop_size // downscale // 2 * 2)
     restored, scores = {}, {}
     for n, ph in photos.items():
-        with tiling(tile, tile // 4, tiles_per_batch=tiles_per_batch): restored[n] = pipe(ph['lq'], **sampling_kwargs(cfg), batch_size=1, progress=False)
+        with tiling(tile, tile // 4, tiles_per_batch=tiles_per_batch): restored[n] = pipe(ph['lq'], **sampling_kwargs(cfg, pipe), batch_size=1, progress=False)
         y = offline_metrics(restored[n], ph['hq'], ph['lq'])
         scores[n] = {'psnr_lq': round(y['lq/psnr_y'], 4), 'psnr_restored': round(y['restored/psnr_y'], 4),
                      **{k: round(v, 4) for k, v in consistency_scores(restored[n], ph['hq'], ph['lq']).items()}}
@@ -427,7 +431,7 @@ def run(cfg:RunConfig) -> TrainRun:
     if debug: callbacks = [*callbacks, WeightHashes(debug)]
     if cfg.log_with:
         n = min(4, cfg.n_heldout); lq, hq = heldout['lq'][:n], heldout['hq'][:n]
-        restore = lambda mod: m.make_pipeline(mod)(lq, **sampling_kwargs(cfg), progress=False)
+        restore = lambda mod: (pipe := m.make_pipeline(mod))(lq, **sampling_kwargs(cfg, pipe), progress=False)
         callbacks = [*callbacks, TrackerLog(), ValidationImages(restore, lq, hq, cfg.log_images_every or max(1, cfg.max_steps // 10))]
     t0 = time.time()
     state = train(m.adapter, step_loss, TrainConfig(cfg.max_steps, lr=cfg.lr, weight_decay=cfg.weight_decay, seed=cfg.seed,
@@ -447,7 +451,7 @@ def run(cfg:RunConfig) -> TrainRun:
     if main: adapter.save_pretrained(out / 'adapter')
     # held-out scoring
     pipe = m.make_pipeline(adapter)
-    restored = pipe(heldout['lq'], **sampling_kwargs(cfg))
+    restored = pipe(heldout['lq'], **sampling_kwargs(cfg, pipe))
     offline = offline_metrics(restored, heldout['hq'], heldout['lq'])
     scores = {f'{k}_{w}': round(offline[f'{w}/{name}'], 4) for w in ('lq', 'restored')
               for k, name in (('psnr', 'psnr_y'), ('ssim', 'ssim_y'), ('psnr_rgb', 'psnr'))}

@@ -11,6 +11,7 @@ from ..core import RRLibError, as_generator, check_images
 from .samplers import sample_flow, sample_diffusion, sample_eps, img2img_skip
 from .rss import RestorationSampling
 from .tiles import maybe_tiled
+from .guidance import guided
 from .color_fix import COLOR_FIXES, color_fix as fix_colors
 
 # %% auto #0
@@ -44,6 +45,9 @@ def restore_images(prior, # any prior of `rrlib.priors` (its codec, scheduler, d
                    sampler=None, # (model, noise, scheduler, steps, callback, generator, progress, init, strength) -> z; None: by the prior's objective
                    strength:float=1.0, # img2img: start from the LQ latent noised to this point of the schedule (SDEdit); 1: from pure noise
                    color_fix:str='none', # colour fix of the output against the LQ input: 'none', 'wavelet' (StableSR), 'adain'
+                   prompts:dict|None=None, # model keywords of the prompts (`rrlib.sampling.guidance.encode_prompts`), one row per image; `model` then takes them
+                   negative_prompts:dict|None=None, # the unconditional branch of classifier-free guidance; None: no CFG
+                   guidance_scale:float|None=None, # CFG scale s (with `negative_prompts`); None or 1: no CFG
                   ) -> torch.Tensor:
     "Restored images (B, 3, H, W) in [0, 1]."
     check_images(images, 'LQ images')
@@ -53,14 +57,15 @@ def restore_images(prior, # any prior of `rrlib.priors` (its codec, scheduler, d
     if color_fix not in COLOR_FIXES: raise RRLibError(f"unknown colour fix {color_fix!r}; choose one of {', '.join(COLOR_FIXES)}")
     img2img_skip(num_inference_steps, strength)  # checks strength
     sample, codec, g, out = sampler or SAMPLERS[objective], prior.codec, as_generator(generator), []
-    model = maybe_tiled(model)  # latent tiles inside a `rrlib.sampling.tiles.tiling` context
     for i in range(0, len(images), batch_size):
         x = images[i:i + batch_size].to(prior.device, prior.dtype)
         z_lq = codec.encode(x)
         cond = z_lq if condition is None else condition(x, z_lq)
+        rows = lambda kw: None if kw is None else {k: v[i:i + batch_size] for k, v in kw.items()}
+        m = maybe_tiled(guided(model, rows(prompts), rows(negative_prompts), guidance_scale))  # latent tiles inside a `tiling` context
         noise = torch.randn(z_lq.shape, generator=g, dtype=torch.float32).to(z_lq)
         cb = RestorationSampling(z_lq, num_inference_steps, rss_w, rss_a) if rss_w else callback
-        z = sample(lambda z, t: model(z, t, cond), noise, prior.scheduler, num_inference_steps, cb, g, progress,
+        z = sample(lambda z, t: m(z, t, cond), noise, prior.scheduler, num_inference_steps, cb, g, progress,
                    init=z_lq if strength < 1 else None, strength=strength)
         out.append(fix_colors(codec.decode(z).float().clamp(0, 1).cpu(), x.float().cpu(), color_fix))
     return torch.cat(out)
