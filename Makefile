@@ -7,7 +7,7 @@ LOCK    := constraints.txt
 # OpenMP threads that spin-wait starve each other when the test workers share few cores
 export OMP_WAIT_POLICY := PASSIVE
 
-.PHONY: setup test check-clean nbtest pytest export readme upgrade docs
+.PHONY: setup test check-clean nbtest pytest export readme upgrade docs default-adapter
 
 # the pinned environment: every package at the version in $(LOCK), the versions the tests last passed with
 setup: $(STAMP)
@@ -58,3 +58,9 @@ nbtest: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q tests
+
+# the adapter that ships with rrlib (rrlib/assets/fluxir-default, used by `rrlib restore` without --adapter): the main
+# job with its defaults, then copied into the package by rrlib.recipes.restore.ship_adapter; commit the folder after
+default-adapter: $(STAMP)
+	OMP_WAIT_POLICY=PASSIVE $(BIN)/papermill nbs/train.ipynb /tmp/default-adapter.ipynb -p output_dir runs/default-adapter
+	$(BIN)/python -c "from rrlib.recipes.restore import ship_adapter; print(ship_adapter('runs/default-adapter'))"

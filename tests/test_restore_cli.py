@@ -64,11 +64,15 @@ def test_folder_restored_at_scale_with_modes_kept_then_resumed(trained, photos, 
     assert 'restored 4 image(s), 0 already done' in capsys.readouterr().out
 
 
-def test_no_adapter_refused_in_one_line(photos, tmp_path, capsys):
-    assert _restore(photos, tmp_path / 'out') == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and 'no trained adapter given' in err and '--adapter runs/train' in err
-    assert not (tmp_path / 'out').exists()
+def test_shipped_adapter_restores_out_of_the_box(photos, tmp_path, capsys):
+    "No --adapter: the main job's FluxIR adapter that ships in the package, sampling as the main job did."
+    from rrlib.recipes.restore import DEFAULT_ADAPTER
+    assert _restore(photos / 'rgb.png', tmp_path / 'out') == 0
+    cap = capsys.readouterr()
+    assert 'ships with rrlib' in cap.err and 'restored 1 image(s)' in cap.out
+    rep = json.loads((tmp_path / 'out' / 'restore_report.json').read_text())
+    assert rep['settings']['adapter'] == str(DEFAULT_ADAPTER / 'adapter') and rep['settings']['control_scale'] == 3.0
+    assert Image.open(tmp_path / 'out' / 'rgb.png').size == Image.open(photos / 'rgb.png').size
 
 
 def test_usage_errors_are_one_line(trained, photos, tmp_path, capsys):

@@ -24,9 +24,9 @@ from ..methods.registry import METHODS, build_method, default_prior
 from .train import RunConfig, method_kwargs
 
 # %% auto #0
-__all__ = ['NO_ADAPTER', 'CAPTIONS', 'DTYPES', 'AUTO_OFFLOADS', 'HEADROOM', 'Photo', 'read_photo', 'write_photo', 'find_adapter',
-           'Restorer', 'load_restorer', 'output_size', 'restore_photos', 'load_captioner', 'photo_prompt',
-           'restore_jobs', 'restore', 'restore_main']
+__all__ = ['NO_ADAPTER', 'DEFAULT_ADAPTER', 'SHIPPED_SCORES', 'CAPTIONS', 'DTYPES', 'AUTO_OFFLOADS', 'HEADROOM', 'Photo',
+           'read_photo', 'write_photo', 'find_adapter', 'ship_adapter', 'Restorer', 'load_restorer', 'output_size',
+           'restore_photos', 'load_captioner', 'photo_prompt', 'restore_jobs', 'restore', 'restore_main']
 
 # %% ../../nbs/80_recipes/01_restore.ipynb #1658ddcc
 @dataclass
@@ -76,13 +76,18 @@ def write_photo(path:str|Path, # destination; the format follows the extension
     return path
 
 # %% ../../nbs/80_recipes/01_restore.ipynb #5dfa2cbd
-NO_ADAPTER = ("no trained adapter given: a freshly initialised one does not restore. Train one "
+NO_ADAPTER = ("no trained adapter given and none ships with this install: a freshly initialised one does not restore. Train one "
               "(`papermill nbs/train.ipynb runs/train.ipynb -p output_dir runs/train`, or rrlib.recipes.train.run) and pass --adapter runs/train")
 
-def find_adapter(adapter:str|Path|None, # a run folder (with `adapter/`) or an adapter folder
+DEFAULT_ADAPTER = Path(__import__('rrlib').__file__).parent / 'assets' / 'fluxir-default'  # the main job's run folder, shipped (`ship_adapter`)
+
+def find_adapter(adapter:str|Path|None, # a run folder (with `adapter/`) or an adapter folder; None: `default`
+                 default:str|Path|None=DEFAULT_ADAPTER, # the shipped run folder used when `adapter` is None
                 ) -> tuple[Path, dict]:
     "(the adapter folder, the run's `config.json` as a dict, or {} when there is none)."
-    if adapter is None: raise RRLibError(NO_ADAPTER)
+    if adapter is None:
+        if default is None or not (Path(default) / 'adapter' / 'config.json').is_file(): raise RRLibError(NO_ADAPTER)
+        adapter = default
     p = Path(adapter).expanduser()
     if not p.is_dir(): raise RRLibError(f"--adapter {p}: no such folder (give a run folder of rrlib.recipes.train or its adapter/)")
     ad = p / 'adapter' if (p / 'adapter' / 'config.json').is_file() else p
@@ -91,6 +96,27 @@ def find_adapter(adapter:str|Path|None, # a run folder (with `adapter/`) or an a
     try: cfg = json.loads(cfg_file.read_text()) if cfg_file.is_file() else {}
     except json.JSONDecodeError as e: raise RRLibError(f"{cfg_file}: not valid JSON ({e})") from None
     return ad, (cfg if 'method' in cfg else {})
+
+# %% ../../nbs/80_recipes/01_restore.ipynb #9ea1a4e2
+SHIPPED_SCORES = ('psnr_lq', 'psnr_restored', 'lr_psnr_lq', 'lr_psnr_restored', 'colour_error_lq', 'colour_error_restored',
+                  'detail_ratio_lq', 'detail_ratio_restored', 'train_steps', 'train_minutes', 'n_heldout', 'degradation')
+
+def ship_adapter(run_dir:str|Path, # a finished run folder of rrlib.recipes.train (adapter/, config.json, metrics.json)
+                 dest:str|Path=DEFAULT_ADAPTER, # where it goes (replaced as a whole)
+                ) -> Path:
+    "Copy the run's adapter, its config and its held-out scores into `dest` (by default the package's shipped adapter)."
+    import shutil
+    run_dir, dest = Path(run_dir), Path(dest)
+    ad, cfg = find_adapter(run_dir)
+    if not cfg: raise RRLibError(f"{run_dir}: no run config.json next to the adapter: ship a run folder of rrlib.recipes.train")
+    m = json.loads((run_dir / 'metrics.json').read_text()) if (run_dir / 'metrics.json').is_file() else {}
+    tmp = dest.with_name(dest.name + '.tmp'); shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(ad, tmp / 'adapter', ignore=shutil.ignore_patterns('*.tmp'))
+    atomic_write_text(tmp / 'config.json', json.dumps({**cfg, 'output_dir': str(run_dir)}, indent=1))
+    atomic_write_text(tmp / 'training.json', json.dumps({'from_run': str(run_dir), **{k: m[k] for k in SHIPPED_SCORES if k in m}}, indent=1))
+    if dest.exists(): shutil.rmtree(dest)
+    tmp.replace(dest)
+    return dest
 
 # %% ../../nbs/80_recipes/01_restore.ipynb #27b2fe5e
 @dataclass
@@ -103,9 +129,9 @@ class Restorer:
     adapter_dir:Path
     multiple:int # image sides must be divisible by this (the codec's factor × 2)
     downscale:int # pixels per latent pixel
-    sampling:dict # how the run sampled: num_inference_steps, strength, color_fix (its config.json; the papers' 20 / 1 / none where it has none)
+    sampling:dict # how the run sampled: num_inference_steps, strength, control_scale, color_fix (its config.json; the papers' 20 / 1 / 1 / none where it has none)
 
-def load_restorer(adapter:str|Path|None, # a run folder or its adapter/ (None: refused, see `NO_ADAPTER`)
+def load_restorer(adapter:str|Path|None, # a run folder or its adapter/ (None: the shipped `DEFAULT_ADAPTER`, else refused, see `NO_ADAPTER`)
                   method:str|None=None, # default: the run's method ('fluxir' without a run config.json)
                   base_model:str|None=None, # default: the run's, else the method's embedded tiny prior
                   device:str|torch.device|None=None, # default: `rrlib.core.default_device()`
@@ -131,7 +157,7 @@ def load_restorer(adapter:str|Path|None, # a run folder or its adapter/ (None: r
     except Exception as e: raise RRLibError(f"{ad}: not a {method} adapter for {base} ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
     trained = trained.to(device).eval().requires_grad_(False)
     f = int(prior.codec.downscale)
-    sampling = {k: run.get(k, d) for k, d in (('num_inference_steps', 20), ('strength', 1.0), ('color_fix', 'none'))}
+    sampling = {k: run.get(k, d) for k, d in (('num_inference_steps', 20), ('strength', 1.0), ('control_scale', 1.0), ('color_fix', 'none'))}
     return Restorer(m.make_pipeline(trained), prior, method, base, ad, 2 * f, f, sampling)
 
 # %% ../../nbs/80_recipes/01_restore.ipynb #55a169c1
@@ -176,6 +202,7 @@ def restore_photos(r:Restorer, # from `load_restorer`
                    strength:float=1.0, # img2img start from the noised LQ latent (1: from pure noise)
                    prompt:str|list|None=None, # a prompt for every photo or one per photo (None or '': the prior's empty prompt)
                    negative_prompt:str|list|None=None, # CFG's unconditional prompt(s), on priors with CFG
+                   control_scale:float|None=None, # FluxIR's conditioning scale at sampling, where the pipeline has one (None: its default, 1)
                   ) -> list[Photo]:
     "The restorations of `photos` at `upscale` × their size, alpha, bit depth and grey kept."
     if color not in COLOR_FIXES: raise RRLibError(f"unknown colour fix {color!r}; choose one of {', '.join(COLOR_FIXES)}")
@@ -185,7 +212,7 @@ def restore_photos(r:Restorer, # from `load_restorer`
     t, ov = (None, 0) if not tile else (max(2, tile // r.downscale // 2 * 2), tile_overlap // r.downscale)
     with tiling(t, ov, on_tile):
         out = _call(r.pipeline, x, num_inference_steps=steps, generator=seed, batch_size=len(photos),
-                    guidance_scale=guidance_scale, progress=False, strength=strength, prompt=prompt, negative_prompt=negative_prompt)
+                    guidance_scale=guidance_scale, progress=False, strength=strength, prompt=prompt, negative_prompt=negative_prompt, control_scale=control_scale)
     out = color_fix(out[..., :size[0], :size[1]].float().cpu(), lq, color)
     return [Photo(out[i:i + 1], None if p.alpha is None else _resize(p.alpha, size), p.bits, p.gray, p.icc) for i, p in enumerate(photos)]
 
@@ -251,6 +278,7 @@ def restore(inp:str|Path, # an image file or a folder (searched recursively)
             caption:str='none', # 'vlm': a vision-language model writes each photo's prompt; 'none': no captions
             vlm:str|Path|None=None, # the vision-language model folder of `caption='vlm'`
             captioner=None, # list of (1, 3, H, W) images -> captions, in place of the `vlm` folder's
+            control_scale:float|None=None, # FluxIR's conditioning scale at sampling, where the pipeline has one (None: its default, 1)
            ) -> dict:
     "Restore `inp` into `out`; return the report (also written to `restore_report.json`)."
     from tqdm.auto import tqdm
@@ -274,7 +302,7 @@ def restore(inp:str|Path, # an image file or a folder (searched recursively)
         names, photos, dests, prompts = zip(*groups.pop(size))
         try:
             outs = restore_photos(restorer, list(photos), upscale, steps, file_seed(seed, names[0]), tile, tile_overlap, color,
-                                  guidance_scale, on_tile, strength, list(prompts), negative_prompt)
+                                  guidance_scale, on_tile, strength, list(prompts), negative_prompt, control_scale)
             for n, o, d in zip(names, outs, dests):
                 try: write_photo(d, o); restored.append(n)
                 except (RRLibError, OSError) as e: skipped.append({'file': n, 'reason': f"cannot write {d}: {e}"})
@@ -299,7 +327,7 @@ def restore(inp:str|Path, # an image file or a folder (searched recursively)
     report = {'restored': restored, 'already_done': done, 'skipped': skipped,
               'settings': {'input': str(inp), 'output': str(out), 'method': restorer.method, 'base_model': restorer.base_model,
                            'adapter': str(restorer.adapter_dir), 'upscale': upscale, 'steps': steps, 'seed': seed,
-                           'batch_size': batch_size, 'tile': tile, 'tile_overlap': tile_overlap, 'color_fix': color, 'strength': strength,
+                           'batch_size': batch_size, 'tile': tile, 'tile_overlap': tile_overlap, 'color_fix': color, 'strength': strength, 'control_scale': control_scale,
                            'guidance_scale': guidance_scale, 'ext': ext, 'overwrite': overwrite, 'prompt': prompt,
                            'negative_prompt': negative_prompt, 'caption': caption, 'vlm': None if vlm is None else str(vlm)},
               'captions': captions, # the VLM caption of each photo restored in this run
@@ -319,12 +347,13 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='rrlib restore', description='Restore an image file or a folder of photos with a trained adapter.')
     p.add_argument('input', help='an image file or a folder (searched recursively)')
     p.add_argument('output', help='output folder (or an image file name when the input is a file); same relative paths as the input')
-    p.add_argument('--adapter', default=None, help="a run folder of rrlib.recipes.train (or its adapter/); its config.json names the method and base model")
+    p.add_argument('--adapter', default=None, help="a run folder of rrlib.recipes.train (or its adapter/); its config.json names the method and base model (default: the main job's FluxIR adapter that ships with rrlib, trained on the embedded photos)")
     p.add_argument('--method', default=None, help=f"restoration method (default: the run's); one of {', '.join(sorted(METHODS))}")
     p.add_argument('--base-model', default=None, help="'tiny-flux', … or a local prior folder (default: the run's)")
     p.add_argument('--upscale', type=float, default=1.0, help='output side ÷ input side (default 1); the LQ is resized to it (bicubic) before restoring')
     p.add_argument('--steps', type=int, default=None, help="sampling steps of the whole schedule (default: the run's num_inference_steps)")
     p.add_argument('--strength', type=float, default=None, help="img2img: run this share of the schedule from the noised LQ latent, in (0, 1]; 1 starts from pure noise (default: the run's)")
+    p.add_argument('--control-scale', type=float, default=None, help="FluxIR: scale of the adapter's control at sampling (1: as trained; default: the run's)")
     p.add_argument('--seed', type=int, default=0, help='run seed (default 0)')
     p.add_argument('--batch-size', type=int, default=1, help='photos of the same output size restored together (default 1)')
     p.add_argument('--color-fix', default=None, choices=list(COLOR_FIXES), help="colour correction against the LQ (default: the run's)")
@@ -410,13 +439,16 @@ def restore_main(argv:list[str]) -> int:
     if args.plan or args.memory == 'auto':
         _plan(args, argv)
         if args.plan: return 0
-    if args.adapter is None: raise RRLibError(NO_ADAPTER)
+    if args.adapter is None:
+        ad, _ = find_adapter(None)  # the shipped one, or NO_ADAPTER
+        print(f"rrlib restore: no --adapter, using the one that ships with rrlib ({ad.parent}: the main job's FluxIR on the tiny Flux prior, trained on scikit-image photos; train your own for real photos)", file=sys.stderr)
     if args.vlm and args.caption == 'none' or args.caption == 'vlm' and not (args.vlm and (Path(args.vlm) / 'config.json').is_file()):
         load_captioner(args.caption, args.vlm)  # its one-sentence error, before the prior is loaded
     r = load_restorer(args.adapter, args.method, args.base_model, args.device, DTYPES[args.dtype], args.guidance_scale)
     _memory_modes(r, args)
-    s = {k: v if v is not None else r.sampling[k] for k, v in (('num_inference_steps', args.steps), ('strength', args.strength), ('color_fix', args.color_fix))}
+    s = {k: v if v is not None else r.sampling[k] for k, v in (('num_inference_steps', args.steps), ('strength', args.strength), ('control_scale', args.control_scale), ('color_fix', args.color_fix))}
     rep = restore(args.input, args.output, r, args.upscale, s['num_inference_steps'], args.seed, args.batch_size, args.tile or None,
                   args.tile_overlap, s['color_fix'], args.guidance_scale, args.ext, args.overwrite, progress=not args.quiet, strength=s['strength'],
-                  prompt=args.prompt, negative_prompt=args.negative_prompt, caption=args.caption, vlm=args.vlm)
+                  prompt=args.prompt, negative_prompt=args.negative_prompt, caption=args.caption, vlm=args.vlm,
+                  control_scale=s['control_scale'])
     return 1 if rep['skipped'] and not rep['restored'] and not rep['already_done'] else 0
