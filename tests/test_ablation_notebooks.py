@@ -13,6 +13,7 @@ def test_smoke_run_writes_table_and_plot(root, venv_bin, tmp_path, name):
     table = (out / 'table.md').read_text()
     assert '| input ' in table and '| fluxir ' in table and 'lr_psnr' in table
     assert list(out.glob('*.png')), "no plot written"
+    assert 'Chosen:' in (out / 'sampling_choice.md').read_text()  # the sampling chosen on validation crops
     # a second run finds the rows trained and only scores them again
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
