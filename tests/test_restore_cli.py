@@ -8,17 +8,6 @@ from rrlib.cli import main
 from rrlib.recipes.restore import read_photo
 
 
-@pytest.fixture(scope='module')
-def trained(tmp_path_factory):
-    "A run folder of `rrlib.recipes.train` after 3 steps (tiny Flux, FluxIR of SE rank 4)."
-    from rrlib.recipes.train import run, RunConfig
-    out = tmp_path_factory.mktemp('run') / 'train'
-    run(RunConfig(max_steps=3, n_heldout=2, batch_size=2, crop_size=32, num_inference_steps=1, save_every=100, restore_photos=False,
-                  se_rank=4, output_dir=str(out)))
-    assert (out / 'adapter' / 'config.json').is_file() and json.loads((out / 'config.json').read_text())['method'] == 'fluxir'
-    return out
-
-
 @pytest.fixture
 def photos(tmp_path):
     "RGB 20×28, odd-sized grey 17×13, 16-bit RGBA 12×20, an EXIF-rotated JPEG 10×16, in a subfolder too, and a corrupt PNG."

@@ -8,16 +8,6 @@ import rrlib.recipes.restore as restore_mod
 from rrlib.recipes.memory import plan_memory
 
 
-@pytest.fixture(scope='module')
-def trained(tmp_path_factory):
-    "A run folder of `rrlib.recipes.train` after 2 steps (tiny Flux, FluxIR of SE rank 4)."
-    from rrlib.recipes.train import run, RunConfig
-    out = tmp_path_factory.mktemp('run') / 'train'
-    run(RunConfig(max_steps=2, n_heldout=2, batch_size=2, crop_size=32, num_inference_steps=1, save_every=100, restore_photos=False,
-                  se_rank=4, output_dir=str(out)))
-    return out
-
-
 @pytest.fixture
 def photos(tmp_path):
     d = tmp_path / 'photos'; d.mkdir()
