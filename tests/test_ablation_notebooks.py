@@ -3,13 +3,21 @@ import subprocess
 import pytest
 
 
+def _papermill(venv_bin, notebook, tmp_path, cwd, *params) -> list[str]:
+    "The papermill command that runs `notebook` into tmp_path/executed.ipynb from `cwd`, with `-p NAME VALUE` pairs."
+    return [str(venv_bin / 'papermill'), str(notebook), str(tmp_path / 'executed.ipynb'), '--cwd', str(cwd), *params]
+
+
+def _run(cmd, timeout:int=900):
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    assert r.returncode == 0, r.stderr[-3000:]
+
+
 @pytest.mark.parametrize('name', ['diagnosis'])
 def test_smoke_run_writes_table_and_plot(root, venv_bin, tmp_path, name):
     out = tmp_path / name
-    cmd = [str(venv_bin / 'papermill'), str(root / 'nbs' / 'ablations' / f'{name}.ipynb'), str(tmp_path / 'executed.ipynb'),
-           '--cwd', str(root), '-p', 'smoke', 'True', '-p', 'output_dir', str(out)]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-    assert r.returncode == 0, r.stderr[-3000:]
+    cmd = _papermill(venv_bin, root / 'nbs' / 'ablations' / f'{name}.ipynb', tmp_path, root, '-p', 'smoke', 'True', '-p', 'output_dir', str(out))
+    _run(cmd, timeout=900)
     table = (out / 'table.md').read_text()
     assert '| input ' in table and '| fluxir ' in table and 'lr_psnr' in table
     assert list(out.glob('*.png')), "no plot written"
@@ -24,10 +32,8 @@ def test_smoke_run_writes_table_and_plot(root, venv_bin, tmp_path, name):
 def test_figure_notebook_smoke_run(root, venv_bin, tmp_path, name):
     "A figure notebook checks its numbers against the paper's equation (an assert in the notebook) and writes its table and plot."
     out = tmp_path / name
-    cmd = [str(venv_bin / 'papermill'), str(root / 'nbs' / 'figures' / f'{name}.ipynb'), str(tmp_path / 'executed.ipynb'),
-           '--cwd', str(root / 'nbs' / 'figures'), '-p', 'smoke', 'True', '-p', 'output_dir', str(out)]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stderr[-3000:]
+    cmd = _papermill(venv_bin, root / 'nbs' / 'figures' / f'{name}.ipynb', tmp_path, root / 'nbs' / 'figures', '-p', 'smoke', 'True', '-p', 'output_dir', str(out))
+    _run(cmd, timeout=600)
     assert (out / f'{name}.png').stat().st_size > 10_000
     table = (out / f'{name}.md').read_text()
     assert {'fluxir_timestep_density': '| P(t = 0) |', 'dra_rss_weight': '| 0.8 | 19 |'}[name] in table
@@ -46,10 +52,8 @@ def test_sweep_ablation_smoke_run(root, venv_bin, tmp_path, name):
     "A paper's ablation notebook: its smoke variants trained through `rrlib sweep`, one row each in table.md, a plot."
     import pandas as pd
     out = tmp_path / name
-    cmd = [str(venv_bin / 'papermill'), str(root / 'nbs' / 'ablations' / f'{name}.ipynb'), str(tmp_path / 'executed.ipynb'),
-           '--cwd', str(root), '-p', 'smoke', 'True', '-p', 'output_dir', str(out)]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-    assert r.returncode == 0, r.stderr[-3000:]
+    cmd = _papermill(venv_bin, root / 'nbs' / 'ablations' / f'{name}.ipynb', tmp_path, root, '-p', 'smoke', 'True', '-p', 'output_dir', str(out))
+    _run(cmd, timeout=900)
     table = pd.read_csv(out / 'table.csv', index_col=0)
     assert list(table.index) == ['input', *SWEEP_ABLATIONS[name]]
     assert table.psnr.notna().all() and table.note.iloc[1:].isna().all(), "every smoke variant finished"
@@ -68,10 +72,8 @@ def test_compare_smoke_run(root, venv_bin, tmp_path):
     "The five methods at one budget: one row each (and the input) in table.md / table.csv, the perception-distortion plot, figures_dir."
     import pandas as pd
     out, figs = tmp_path / 'compare', tmp_path / 'figures'
-    cmd = [str(venv_bin / 'papermill'), str(root / 'nbs' / 'ablations' / 'compare.ipynb'), str(tmp_path / 'executed.ipynb'),
-           '--cwd', str(root), '-p', 'smoke', 'True', '-p', 'output_dir', str(out), '-p', 'figures_dir', str(figs)]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-    assert r.returncode == 0, r.stderr[-3000:]
+    cmd = _papermill(venv_bin, root / 'nbs' / 'ablations' / 'compare.ipynb', tmp_path, root, '-p', 'smoke', 'True', '-p', 'output_dir', str(out), '-p', 'figures_dir', str(figs))
+    _run(cmd, timeout=900)
     table = pd.read_csv(out / 'table.csv', index_col=0)
     assert list(table.index) == ['input', 'fluxir', 'dra', 'dreamclear', 'editing', 'controlnet']
     assert table.psnr.notna().all() and (table.trainable_M.iloc[1:] > 0).all() and table.train_minutes.notna().all()
@@ -86,10 +88,8 @@ def test_ablation_tables_smoke_run(root, venv_bin, tmp_path):
     "With no sweep folder, the smoke run generates the FluxIR ablation's smoke sweep, then plots and tabulates it from there."
     import pandas as pd
     sweeps, out = tmp_path / 'sweeps', tmp_path / 'figures'
-    cmd = [str(venv_bin / 'papermill'), str(root / 'nbs' / 'figures' / 'ablation_tables.ipynb'), str(tmp_path / 'executed.ipynb'),
-           '--cwd', str(root / 'nbs' / 'figures'), '-p', 'smoke', 'True', '-p', 'sweeps_dir', str(sweeps), '-p', 'output_dir', str(out)]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-    assert r.returncode == 0, r.stderr[-3000:]
+    cmd = _papermill(venv_bin, root / 'nbs' / 'figures' / 'ablation_tables.ipynb', tmp_path, root / 'nbs' / 'figures', '-p', 'smoke', 'True', '-p', 'sweeps_dir', str(sweeps), '-p', 'output_dir', str(out))
+    _run(cmd, timeout=900)
     sweep = pd.read_csv(sweeps / 'ablation-fluxir' / 'table.csv', index_col=0)  # what the figure read: the ablation notebook's table
     assert list(sweep.index) == ['input', 'rank-full', 'shared-mlp'] and sweep.psnr.notna().all()
     md = (out / 'ablation_tables.md').read_text()
@@ -101,10 +101,8 @@ def test_realrestorer_fs_curve_smoke_run(root, venv_bin, tmp_path):
     "The smoke run trains a tiny two-stage run, then plots its validation log against steps with the stage boundary."
     import json, pandas as pd
     run, out = tmp_path / 'run', tmp_path / 'figures'
-    cmd = [str(venv_bin / 'papermill'), str(root / 'nbs' / 'figures' / 'realrestorer_fs_curve.ipynb'), str(tmp_path / 'executed.ipynb'),
-           '--cwd', str(root / 'nbs' / 'figures'), '-p', 'smoke', 'True', '-p', 'run_dir', str(run), '-p', 'output_dir', str(out)]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-    assert r.returncode == 0, r.stderr[-3000:]
+    cmd = _papermill(venv_bin, root / 'nbs' / 'figures' / 'realrestorer_fs_curve.ipynb', tmp_path, root / 'nbs' / 'figures', '-p', 'smoke', 'True', '-p', 'run_dir', str(run), '-p', 'output_dir', str(out))
+    _run(cmd, timeout=900)
     m, val = json.loads((run / 'metrics.json').read_text()), pd.read_csv(run / 'validation.csv')
     assert m['recipe'] == 'two-stage' and m['stage1_steps'] == 4 and list(val.step) == list(range(1, 9))
     md = (out / 'realrestorer_fs_curve.md').read_text()
