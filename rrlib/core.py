@@ -12,7 +12,8 @@ import torch
 
 # %% auto #0
 __all__ = ['TORCH_CPU_ALIGNMENT', 'RRLibError', 'MissingWeightsError', 'check_images', 'as_generator', 'default_device',
-           'atomic_path', 'atomic_write_text', 'own_memory', 'OwnMemoryLoading', 'resolve', 'Registry']
+           'execution_device', 'atomic_path', 'atomic_write_text', 'own_memory', 'OwnMemoryLoading', 'resolve',
+           'Registry']
 
 # %% ../nbs/00_foundations/00_core.ipynb #3bf957e5
 class RRLibError(ValueError):
@@ -52,6 +53,14 @@ def default_device() -> torch.device:
     if torch.cuda.is_available(): return torch.device('cuda')
     if getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available(): return torch.device('mps')
     return torch.device('cpu')
+
+def execution_device(module:torch.nn.Module) -> torch.device:
+    "Where `module` computes: its accelerate hook's execution device under diffusers' CPU offload (as `DiffusionPipeline._execution_device`), else its weights' device."
+    for m in module.modules():
+        d = getattr(getattr(m, '_hf_hook', None), 'execution_device', None)
+        if d is not None: return torch.device('cuda', d) if isinstance(d, int) else torch.device(d)
+    p = next(module.parameters(), None)
+    return p.device if p is not None else torch.device('cpu')
 
 # %% ../nbs/00_foundations/00_core.ipynb #09afce93
 def _umask() -> int:

@@ -66,6 +66,7 @@ def concat_velocity(prior, # a FluxPrior
 class ConcatPipeline(OwnMemoryLoading, DiffusionPipeline):
     "Restore images with the concatenation baseline on a Flux prior's codec and conditioning."
     model_cpu_offload_seq = "adapter->vae"
+    _exclude_from_cpu_offload = ["prompt"]  # the empty-prompt embeddings are small: they stay on the device
     captions = None # the prior's prompt encoder (`CaptionEncoder`), set by `from_prior`; None: the empty prompt only
     classifier_free_guidance = False # `guidance_scale` is FLUX.1-dev's distilled guidance
     def __init__(self, transformer, vae, scheduler, prompt, adapter:ConcatDenoiser):

@@ -73,6 +73,7 @@ def controlnet_predict(prior, # a FluxPrior, SD3Prior or SDXLPrior
 class ControlNetRestorationPipeline(OwnMemoryLoading, DiffusionPipeline):
     "Restore images with a Flux, SD3 or SDXL prior under a diffusers ControlNet fed with the LQ latent."
     model_cpu_offload_seq = "controlnet->denoiser->vae"
+    _exclude_from_cpu_offload = ["prompt"]  # the empty-prompt embeddings are small: they stay on the device
     captions = None # the prior's prompt encoder (`CaptionEncoder`), set by `from_prior`; None: the empty prompt only
 
     def __init__(self, denoiser, vae, scheduler, prompt, controlnet):

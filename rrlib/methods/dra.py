@@ -306,13 +306,15 @@ class DescriptorTargets:
 # %% ../../nbs/60_methods/02_dra.ipynb #d2fe1713
 class DRAPipeline(OwnMemoryLoading, DiffusionPipeline):
     "Restore images with an SD3 or SDXL prior under the Diffusion Restoration Adapter and RSS."
-    model_cpu_offload_seq = "adapter->denoiser->vae"
+    model_cpu_offload_seq = "denoiser->vae"
+    _exclude_from_cpu_offload = ["adapter", "prompt"]  # the adapter runs around the prior's forward (it calls it), so it stays on the device; the empty-prompt embeddings are small
     captions = None # the prior's prompt encoder (`CaptionEncoder`), set by `from_prior`; None: the empty prompt only
     classifier_free_guidance = True # `guidance_scale` is CFG's scale
 
     def __init__(self, denoiser, vae, scheduler, prompt, adapter:DRAAdapter):
         super().__init__()
-        self.register_modules(denoiser=denoiser, vae=vae, scheduler=scheduler, prompt=prompt, adapter=adapter)
+        # the adapter first: its LoRA layers live in the denoiser, so under sequential offload it must reach the device before the denoiser's weights wait on meta
+        self.register_modules(adapter=adapter, denoiser=denoiser, vae=vae, scheduler=scheduler, prompt=prompt)
 
     @classmethod
     def from_prior(cls, prior, adapter:DRAAdapter) -> DRAPipeline:

@@ -17,7 +17,7 @@ from diffusers.models.embeddings import PatchEmbed
 from torchvision.models.swin_transformer import SwinTransformerBlock
 from tqdm.auto import tqdm
 from fastcore.basics import patch
-from ..core import RRLibError, as_generator, check_images, OwnMemoryLoading
+from ..core import RRLibError, as_generator, check_images, OwnMemoryLoading, execution_device
 from ..training.iddpm import learned_sigma_ddpm_loss, integer_timesteps
 from ..sampling.restore import restore_images
 from ..sampling.guidance import encode_prompts
@@ -258,7 +258,7 @@ def reference_images(restorer, lq:torch.Tensor) -> torch.Tensor:
     "The reference branch's input: the restorer's output (or the LQ itself when `restorer` is None), clipped."
     if restorer is None: return lq
     p = next(restorer.parameters(), None)
-    with torch.no_grad(): return restorer(lq.to(p.device, p.dtype) if p is not None else lq).to(lq.dtype).clamp(0, 1)
+    with torch.no_grad(): return restorer(lq.to(execution_device(restorer), p.dtype) if p is not None else lq).to(lq.dtype).clamp(0, 1)
 
 def dreamclear_condition(codec, restorer, lq:torch.Tensor) -> torch.Tensor:
     "cat([z_lq, z_ref]) for LQ images `lq` (B, 3, H, W) in [0, 1]."
@@ -267,7 +267,8 @@ def dreamclear_condition(codec, restorer, lq:torch.Tensor) -> torch.Tensor:
 # %% ../../nbs/60_methods/04_dreamclear.ipynb #e4517400
 class DreamClearPipeline(OwnMemoryLoading, DiffusionPipeline):
     "Restore images with a PixArt-α prior under DreamClear control."
-    model_cpu_offload_seq = "restorer->adapter->transformer->vae"
+    model_cpu_offload_seq = "transformer->vae"
+    _exclude_from_cpu_offload = ["adapter", "restorer", "prompt"]  # the adapter runs around the prior's forward (it calls it), so it stays on the device; the reference restorer (SwinIR-sized) and the empty-prompt embeddings are small
     captions = None # the prior's prompt encoder (`CaptionEncoder`), set by `from_prior`; None: the empty prompt only
     classifier_free_guidance = True # `guidance_scale` is CFG's scale
 

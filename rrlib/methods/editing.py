@@ -32,6 +32,7 @@ def freezing_plan(transformer:FluxTransformer2DModel, # the editing model (Konte
 class EditingPipeline(OwnMemoryLoading, DiffusionPipeline):
     "Restore images with an image-editing DiT (FLUX.1-Kontext): the LQ is the reference image, the instruction names the degradation."
     model_cpu_offload_seq = "transformer->vae"
+    _exclude_from_cpu_offload = ["prompt"]  # the empty-prompt embeddings are small: they stay on the device
 
     def __init__(self, transformer, vae, scheduler, prompt):
         super().__init__()

@@ -182,7 +182,8 @@ def fluxir_velocity(prior, # a `rrlib.priors.flux.FluxPrior`
 # %% ../../nbs/60_methods/01_fluxir.ipynb #593a1db0
 class FluxIRPipeline(OwnMemoryLoading, DiffusionPipeline):
     "Restore images with a Flux prior under FluxIR control."
-    model_cpu_offload_seq = "adapter->transformer->vae"
+    model_cpu_offload_seq = "transformer->vae"
+    _exclude_from_cpu_offload = ["adapter", "prompt"]  # the adapter runs around the prior's forward (it calls it), so it stays on the device; the empty-prompt embeddings are small
     captions = None # the prior's prompt encoder (`CaptionEncoder`), set by `from_prior`; None: the empty prompt only
     classifier_free_guidance = False # `guidance_scale` is FLUX.1-dev's distilled guidance
 

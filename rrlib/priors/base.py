@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 from diffusers import ModelMixin, ConfigMixin
 from diffusers.configuration_utils import register_to_config
-from ..core import RRLibError, MissingWeightsError, OwnMemoryLoading, Registry
+from ..core import RRLibError, MissingWeightsError, OwnMemoryLoading, Registry, execution_device
 from ..data.codecs import as_codec
 
 # %% auto #0
@@ -27,7 +27,7 @@ class PriorParts:
     @property
     def codec(self): return as_codec(self.vae)
     @property
-    def device(self): return self.denoiser.device
+    def device(self): return execution_device(self.denoiser) # under CPU offload: the hooks' device, where the weights are brought to compute
     @property
     def dtype(self): return self.denoiser.dtype
 

@@ -26,7 +26,8 @@ from .train import RunConfig, method_kwargs
 # %% auto #0
 __all__ = ['NO_ADAPTER', 'DEFAULT_ADAPTER', 'SHIPPED_SCORES', 'CAPTIONS', 'DTYPES', 'AUTO_OFFLOADS', 'HEADROOM', 'Photo',
            'read_photo', 'write_photo', 'find_adapter', 'ship_adapter', 'Restorer', 'load_restorer', 'output_size',
-           'restore_photos', 'load_captioner', 'photo_prompt', 'restore_jobs', 'restore', 'restore_main']
+           'restore_photos', 'load_captioner', 'photo_prompt', 'restore_jobs', 'restore', 'enable_offload',
+           'restore_main']
 
 # %% ../../nbs/80_recipes/01_restore.ipynb #1658ddcc
 @dataclass
@@ -375,9 +376,9 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 # %% ../../nbs/80_recipes/01_restore.ipynb #21ceb8ae
-from .memory import TILE_SIDES, plan_memory, free_memory, format_plan, prior_spec
+from .memory import OFFLOADS, TILE_SIDES, plan_memory, free_memory, format_plan, prior_spec
 
-AUTO_OFFLOADS = ('none',)  # offload modes `--memory auto` may choose: rrlib's pipelines place the prior on one device (see `_memory_modes`)
+AUTO_OFFLOADS = OFFLOADS  # offload modes `--memory auto` may choose, in order (see `enable_offload`)
 HEADROOM = {'cpu': 0.7, 'accelerator': 0.9}  # share of the free memory a plan may use: the CPU's resident set ran 1.1-1.45x the live tensors (benchmarks/restore_memory_plan.py)
 
 def _memory_args(p:argparse.ArgumentParser):
@@ -418,15 +419,30 @@ def _plan(args, argv:list[str], log=print):
     return plan
 
 # %% ../../nbs/80_recipes/01_restore.ipynb #96a750f4
-def _memory_modes(r:Restorer, args, log=print):
-    "Apply --vae-tile and --offload to the restorer's pipeline, saying in one line what cannot apply."
+def enable_offload(pipe, # a method's pipeline (a diffusers `DiffusionPipeline` with `model_cpu_offload_seq`)
+                   offload:str, # 'none', 'model' (one model on the device at a time) or 'sequential' (one layer at a time)
+                   device:str|torch.device, # the execution device the weights are brought to
+                  ):
+    "Turn on diffusers' model or sequential CPU offload of `pipe`: the weights wait in RAM and come to `device` to compute."
+    if offload not in OFFLOADS: raise RRLibError(f"unknown offload {offload!r}; choose one of {', '.join(OFFLOADS)}")
+    if offload == 'none': return pipe
+    device = torch.device(device)
+    (pipe.enable_model_cpu_offload if offload == 'model' else pipe.enable_sequential_cpu_offload)(device=device)
+    if device.type == 'cpu':  # diffusers names the CPU 'cpu:0', and Parameter.to('cpu:0') returns a plain tensor that accelerate cannot offload again
+        for m in (m for comp in pipe.components.values() if isinstance(comp, torch.nn.Module) for m in comp.modules()):
+            for h in getattr(getattr(m, '_hf_hook', None), 'hooks', [getattr(m, '_hf_hook', None)]):  # a SequentialHook holds several
+                if getattr(h, 'execution_device', None) is not None: h.execution_device = torch.device('cpu')
+    return pipe
+
+def _memory_modes(r:Restorer, args, device:torch.device, log=print):
+    "Apply --vae-tile and --offload to the restorer's pipeline (loaded on the CPU for an offload), saying in one line what cannot apply."
     vae = getattr(r.pipeline, 'vae', None)
     if args.vae_tile:
         if hasattr(vae, 'enable_tiling'): vae.enable_tiling()
         else: log(f"--vae-tile: the codec of {r.base_model} ({type(vae).__name__}) works pixel by pixel already; nothing to tile")
     if args.offload != 'none':
-        if r.prior.device.type == 'cpu': log(f"--offload {args.offload}: needs an accelerator (running on the CPU); running without offload")
-        else: raise RRLibError(f"--offload {args.offload}: not supported by rrlib's pipelines yet (they place the prior on one device); use --tile and --dtype bf16")
+        if device.type == 'cpu': log(f"--offload {args.offload}: needs an accelerator (running on the CPU, where the weights are in RAM already); running without offload")
+        else: enable_offload(r.pipeline, args.offload, device)
 
 def restore_main(argv:list[str]) -> int:
     "`rrlib restore INPUT OUTPUT --adapter RUN [--upscale S] [--steps N] [--tile T] [--color-fix wavelet] …`."
@@ -444,8 +460,10 @@ def restore_main(argv:list[str]) -> int:
         print(f"rrlib restore: no --adapter, using the one that ships with rrlib ({ad.parent}: the main job's FluxIR on the tiny Flux prior, trained on scikit-image photos; train your own for real photos)", file=sys.stderr)
     if args.vlm and args.caption == 'none' or args.caption == 'vlm' and not (args.vlm and (Path(args.vlm) / 'config.json').is_file()):
         load_captioner(args.caption, args.vlm)  # its one-sentence error, before the prior is loaded
-    r = load_restorer(args.adapter, args.method, args.base_model, args.device, DTYPES[args.dtype], args.guidance_scale)
-    _memory_modes(r, args)
+    device = torch.device(args.device) if args.device else default_device()
+    offloaded = args.offload != 'none' and device.type != 'cpu'  # load into RAM: the offload hooks bring the weights to the device
+    r = load_restorer(args.adapter, args.method, args.base_model, 'cpu' if offloaded else device, DTYPES[args.dtype], args.guidance_scale)
+    _memory_modes(r, args, device)
     s = {k: v if v is not None else r.sampling[k] for k, v in (('num_inference_steps', args.steps), ('strength', args.strength), ('control_scale', args.control_scale), ('color_fix', args.color_fix))}
     rep = restore(args.input, args.output, r, args.upscale, s['num_inference_steps'], args.seed, args.batch_size, args.tile or None,
                   args.tile_overlap, s['color_fix'], args.guidance_scale, args.ext, args.overwrite, progress=not args.quiet, strength=s['strength'],
