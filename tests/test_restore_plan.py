@@ -56,3 +56,14 @@ def test_memory_auto_follows_the_free_memory(trained, photos, tmp_path, capsys, 
     assert (tmp_path / 'b' / 'big.png').is_file()
     rep = json.loads((tmp_path / 'b' / 'restore_report.json').read_text())
     assert rep['settings']['tile'] == want.tile and rep['restored'] == ['big.png']
+
+
+def test_memory_auto_chooses_an_offload_where_the_weights_do_not_fit(photos, tmp_path, capsys, monkeypatch):
+    "On an accelerator, FLUX.1-dev in bf16 (22 GiB transformer, 9 GiB T5) fits with no offload in 140 GiB, needs model offload in 32, sequential in 16."
+    chosen = {}
+    for gib in (140, 32, 16):
+        monkeypatch.setattr(restore_mod, 'free_memory', lambda device=None, g=gib: g * 2**30)
+        assert main(['restore', str(photos), str(tmp_path / 'o'), '--plan', '--base-model', 'flux1-dev', '--device', 'cuda']) == 0
+        o = capsys.readouterr().out
+        chosen[gib] = o.split('choice: ')[1].split('--offload ')[1].split()[0]
+    assert chosen == {140: 'none', 32: 'model', 16: 'sequential'}
