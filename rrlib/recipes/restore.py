@@ -21,7 +21,7 @@ from ..priors.base import load_prior
 from ..sampling.tiles import tiling, pad_to_multiple
 from ..sampling.color_fix import COLOR_FIXES, color_fix
 from ..methods.registry import METHODS, build_method, default_prior
-from .train import RunConfig, method_kwargs
+from .train import RunConfig, method_kwargs, check_sampling_params
 
 # %% auto #0
 __all__ = ['NO_ADAPTER', 'DEFAULT_ADAPTER', 'SHIPPED_SCORES', 'CAPTIONS', 'DTYPES', 'AUTO_OFFLOADS', 'HEADROOM', 'Photo',
@@ -130,7 +130,7 @@ class Restorer:
     adapter_dir:Path
     multiple:int # image sides must be divisible by this (the codec's factor × 2)
     downscale:int # pixels per latent pixel
-    sampling:dict # how the run sampled: num_inference_steps, strength, control_scale, color_fix (its config.json; the papers' 20 / 1 / 1 / none where it has none)
+    sampling:dict # how the run sampled: num_inference_steps, strength, control_scale, color_fix, sampling_params (its config.json; the papers' 20 / 1 / 1 / none / {} where it has none)
 
 def load_restorer(adapter:str|Path|None, # a run folder or its adapter/ (None: the shipped `DEFAULT_ADAPTER`, else refused, see `NO_ADAPTER`)
                   method:str|None=None, # default: the run's method ('fluxir' without a run config.json)
@@ -159,6 +159,7 @@ def load_restorer(adapter:str|Path|None, # a run folder or its adapter/ (None: t
     trained = trained.to(device).eval().requires_grad_(False)
     f = int(prior.codec.downscale)
     sampling = {k: run.get(k, d) for k, d in (('num_inference_steps', 20), ('strength', 1.0), ('control_scale', 1.0), ('color_fix', 'none'))}
+    sampling['sampling_params'] = run.get('sampling_params') or {}  # the pipeline's other keywords the run restored with (DRA's RSS)
     return Restorer(m.make_pipeline(trained), prior, method, base, ad, 2 * f, f, sampling)
 
 # %% ../../nbs/80_recipes/01_restore.ipynb #55a169c1
@@ -213,7 +214,8 @@ def restore_photos(r:Restorer, # from `load_restorer`
     t, ov = (None, 0) if not tile else (max(2, tile // r.downscale // 2 * 2), tile_overlap // r.downscale)
     with tiling(t, ov, on_tile):
         out = _call(r.pipeline, x, num_inference_steps=steps, generator=seed, batch_size=len(photos),
-                    guidance_scale=guidance_scale, progress=False, strength=strength, prompt=prompt, negative_prompt=negative_prompt, control_scale=control_scale)
+                    guidance_scale=guidance_scale, progress=False, strength=strength, prompt=prompt, negative_prompt=negative_prompt, control_scale=control_scale,
+                    **check_sampling_params(r.sampling.get('sampling_params'), r.pipeline))
     out = color_fix(out[..., :size[0], :size[1]].float().cpu(), lq, color)
     return [Photo(out[i:i + 1], None if p.alpha is None else _resize(p.alpha, size), p.bits, p.gray, p.icc) for i, p in enumerate(photos)]
 
@@ -328,7 +330,7 @@ def restore(inp:str|Path, # an image file or a folder (searched recursively)
     report = {'restored': restored, 'already_done': done, 'skipped': skipped,
               'settings': {'input': str(inp), 'output': str(out), 'method': restorer.method, 'base_model': restorer.base_model,
                            'adapter': str(restorer.adapter_dir), 'upscale': upscale, 'steps': steps, 'seed': seed,
-                           'batch_size': batch_size, 'tile': tile, 'tile_overlap': tile_overlap, 'color_fix': color, 'strength': strength, 'control_scale': control_scale,
+                           'batch_size': batch_size, 'tile': tile, 'tile_overlap': tile_overlap, 'color_fix': color, 'strength': strength, 'control_scale': control_scale, 'sampling_params': restorer.sampling.get('sampling_params') or {},
                            'guidance_scale': guidance_scale, 'ext': ext, 'overwrite': overwrite, 'prompt': prompt,
                            'negative_prompt': negative_prompt, 'caption': caption, 'vlm': None if vlm is None else str(vlm)},
               'captions': captions, # the VLM caption of each photo restored in this run

@@ -36,8 +36,9 @@ from ..io import save_image
 __all__ = ['RunConfig', 'prior_name', 'method_kwargs', 'load_run_prior', 'run_instructions', 'run_data', 'heldout_photos',
            'RecordData', 'record_data', 'training_batches', 'check_cached', 'sources_text', 'is_two_stage',
            'two_stage_data', 'record_two_stage_sources', 'micro_batch_size', 'RecordedBatches', 'sampling_kwargs',
-           'restore_whole', 'ValidationImages', 'batch_figure', 'loss_figure', 'before_after_figure', 'photos_figure',
-           'save_pairs', 'TrainRun', 'run', 'parse_field', 'load_run_config', 'train_main']
+           'check_sampling_params', 'restore_whole', 'ValidationImages', 'batch_figure', 'loss_figure',
+           'before_after_figure', 'photos_figure', 'save_pairs', 'TrainRun', 'run', 'parse_field', 'load_run_config',
+           'train_main']
 
 # %% ../../nbs/80_recipes/00_train.ipynb #e422e3e9
 @dataclass
@@ -62,6 +63,7 @@ class RunConfig:
     num_inference_steps:int = 20 # Euler steps of the whole sampling schedule when restoring
     strength:float = 0.6 # img2img start: the share of that schedule run from the LQ latent noised to it (1: from pure noise, as the papers)
     control_scale:float = 3.0 # FluxIR: conditioning scale s of the SE outputs at sampling (block i gets s·SE^i; 1: as trained); methods without one ignore it
+    sampling_params:dict = field(default_factory=dict) # other keywords of the method's pipeline when restoring (DRA's RSS, eqs. 1-2: -y "sampling_params: {rss_w: 0.1, rss_a: 0.6}"); a keyword it does not take is refused
     color_fix:str = 'wavelet' # colour fix of restorations against their LQ input: 'none', 'wavelet' (StableSR), 'adain'
     guidance_scale:float = 3.5 # FLUX.1-dev distilled guidance (ignored by the tiny prior)
     n_heldout:int = 32 # held-out crops scored at the end
@@ -267,11 +269,20 @@ class RecordedBatches:
     def __getattr__(self, name): return getattr(self.batches, name)
 
 def sampling_kwargs(cfg:RunConfig, pipe) -> dict:
-    "How every restoration of the run samples: the keywords of the method's pipeline `pipe` (`control_scale` where it takes one)."
+    "How every restoration of the run samples: the keywords of the method's pipeline `pipe` (`control_scale` where it takes one, then `sampling_params`)."
     kw = dict(num_inference_steps=cfg.num_inference_steps, generator=cfg.seed, guidance_scale=cfg.guidance_scale,
               strength=cfg.strength, color_fix=cfg.color_fix)
-    if 'control_scale' in inspect.signature(type(pipe).__call__).parameters: kw['control_scale'] = cfg.control_scale
-    return kw
+    takes = inspect.signature(type(pipe).__call__).parameters
+    if 'control_scale' in takes: kw['control_scale'] = cfg.control_scale
+    return {**kw, **check_sampling_params(cfg.sampling_params, pipe)}
+
+def check_sampling_params(params:dict, # extra keywords of a pipeline's `__call__` (`RunConfig.sampling_params`)
+                          pipe) -> dict:
+    "`params`, or a one-line error naming any keyword the pipeline `pipe` does not take."
+    takes = inspect.signature(type(pipe).__call__).parameters
+    bad = sorted(set(params or {}) - set(takes) | set(params or {}) & {'images', 'self'})
+    if bad: raise RRLibError(f"sampling_params {bad}: {type(pipe).__name__} takes no such keyword; it takes {', '.join(k for k in takes if k not in ('self', 'images'))}")
+    return dict(params or {})
 
 def restore_whole(pipe, # the method's pipeline
                   photos:dict, # {name: {'hq', 'lq'}} from `heldout_photos`
