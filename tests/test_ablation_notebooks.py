@@ -98,7 +98,7 @@ def test_ablation_tables_smoke_run(root, venv_bin, tmp_path):
 
 
 def test_realrestorer_fs_curve_smoke_run(root, venv_bin, tmp_path):
-    "The smoke run trains a tiny two-stage run, then plots its validation log against steps with the stage boundary."
+    "The smoke run trains a tiny two-stage run validated by the offline FS proxy, then plots its validation log against steps with the stage boundary."
     import json, pandas as pd
     run, out = tmp_path / 'run', tmp_path / 'figures'
     cmd = _papermill(venv_bin, root / 'nbs' / 'figures' / 'realrestorer_fs_curve.ipynb', tmp_path, root / 'nbs' / 'figures', '-p', 'smoke', 'True', '-p', 'run_dir', str(run), '-p', 'output_dir', str(out))
@@ -106,5 +106,6 @@ def test_realrestorer_fs_curve_smoke_run(root, venv_bin, tmp_path):
     m, val = json.loads((run / 'metrics.json').read_text()), pd.read_csv(run / 'validation.csv')
     assert m['recipe'] == 'two-stage' and m['stage1_steps'] == 4 and list(val.step) == list(range(1, 9))
     md = (out / 'realrestorer_fs_curve.md').read_text()
-    assert md.count('| 1 (synthetic) |') == 4 and md.count('| 2 (real mixed in) |') == 4 and 'not RealIR-Bench' in md
+    assert md.count('| 1 (synthetic) |') == 4 and md.count('| 2 (real mixed in) |') == 4 and 'a proxy: no VLM' in md
+    assert m['val_metric'] == 'proxy_fs' and val.metric.between(0, 0.8).all()  # FS = 0.2 (1 − LPS) RS lies in [0, 0.2 · 4]
     assert (out / 'realrestorer_fs_curve.png').stat().st_size > 10_000

@@ -21,7 +21,7 @@ from .offline_judge import OfflineJudge, RATED, lr_psnr
 
 # %% auto #0
 __all__ = ['OFFLINE_FR', 'OFFLINE_NR', 'FULL_FR', 'FULL_NR', 'pair_files', 'file_hash', 'ScoreCache', 'Evaluation', 'Unreadable',
-           'eval_convention', 'eval_main', 'bicubic_baseline', 'offline_metrics']
+           'FinalScore', 'eval_convention', 'eval_main', 'bicubic_baseline', 'offline_metrics']
 
 # %% ../../nbs/70_evaluation/03_evaluate.ipynb #712d55ad
 def _stems(folder) -> dict[str, Path]:
@@ -210,6 +210,43 @@ def _score_judge(self:Evaluation, pair:dict, imgs:_Lazy, row:dict):
     row.update({c[0]: before['score'], c[1]: after['score'], c[2]: rs, c[3]: d, c[4]: final_score(rs, d) if ok else None})
     self.answers.append({'image': pair['name'], 'input': before['answers'], 'output': after['answers']})
 
+
+# %% ../../nbs/70_evaluation/03_evaluate.ipynb #44d9f888
+class FinalScore:
+    "RealRestorer's FS = 0.2 · (1 − LPS) · RS of restorations against their inputs, averaged over images and degradation tasks: a validation metric on tensors."
+    def __init__(self, tasks:tuple=('blur', 'noise', 'compression'), # the degradations rated (one RealIR-Bench task each); the default is the real stand-in's chain (diffbir-v1)
+                 vlm_dir:str|Path|None=None, # a local VLM folder: RealIR-Bench's FS (its judge, LPIPS-Alex); None: the offline proxy (offline judge, 1 − SSIM on Y)
+                 device:str|torch.device='cpu', weights_dir:str|Path|None=None):
+        bad = [t for t in tasks if t not in (DEGRADATIONS if vlm_dir else RATED)]
+        if bad: raise RRLibError(f"FS tasks {bad}: the {'VLM' if vlm_dir else 'offline'} judge rates {', '.join(DEGRADATIONS if vlm_dir else RATED)}")
+        self.tasks, self.name = tuple(tasks), 'fs' if vlm_dir else 'proxy_fs'
+        self.judge = VLMJudge(vlm_dir, load_prompt(), device) if vlm_dir else OfflineJudge()
+        self.distance = create_metric(*(('lpips', Convention()) if vlm_dir else ('ssim', Convention('y'))), device, weights_dir)
+
+    def lps(self, inp:torch.Tensor, out:torch.Tensor) -> float:
+        "LPS of one pair: LPIPS, or 1 − SSIM (Y) for the proxy."
+        return lps(inp, out, self.distance) if self.name == 'fs' else 1 - lps(inp, out, self.distance)
+
+    def rs(self, inp:torch.Tensor, out:torch.Tensor, task:str, clean:torch.Tensor|None=None) -> float|None:
+        "RS of one pair on `task` (None where the judge gave no score); the offline judge's fidelity cap where `clean` is given."
+        before, after = self.judge.rate(inp, task).score, self.judge.rate(out, task).score
+        if before is None or after is None: return None
+        if self.name == 'proxy_fs' and clean is not None and lr_psnr(out, clean).item() < lr_psnr(inp, clean).item():
+            after = min(after, self.judge.rate(clean, task).score)  # no reward for texture that is not there
+        return restoration_score(before, after)
+
+    def __call__(self, restored:torch.Tensor, # (B, 3, H, W) restorations in [0, 1]
+                 lq:torch.Tensor, # (B, 3, H, W) their inputs, at the restorations' size
+                 hq:torch.Tensor|None=None, # (B, 3, H, W) the clean images, where known (the proxy's fidelity cap)
+                ) -> float:
+        "The mean FS over the images and `tasks` (pairs the judge did not rate are left out)."
+        restored, lq = check_images(restored, 'restorations').float().cpu(), check_images(lq, 'inputs').float().cpu()
+        fs = []
+        for i in range(len(restored)):
+            out, inp, clean = restored[i:i + 1], lq[i:i + 1], None if hq is None else hq[i:i + 1].float().cpu()
+            d = self.lps(inp, out)
+            fs += [final_score(rs, d) for rs in (self.rs(inp, out, t, clean) for t in self.tasks) if rs is not None]
+        return float(np.mean(fs)) if fs else float('nan')
 
 # %% ../../nbs/70_evaluation/03_evaluate.ipynb #dfa67bc9
 @patch

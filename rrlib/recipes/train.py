@@ -27,18 +27,18 @@ from ..training.objectives import timestep_sampler as make_sampler
 from ..training.trainer import TrainConfig, TrainState, train, two_stage_callbacks, load_best, WeightHashes, tensors_hash
 from ..training.trainer import Callback, TrackerLog
 from ..methods.registry import METHODS, Method, build_method, default_prior, step_loss_for
-from ..evaluation.evaluate import offline_metrics
+from ..evaluation.evaluate import offline_metrics, FinalScore
 from ..evaluation.consistency import consistency_scores
 from ..sampling.tiles import tiling
 from ..io import save_image
 
 # %% auto #0
-__all__ = ['RunConfig', 'prior_name', 'method_kwargs', 'load_run_prior', 'run_instructions', 'run_data', 'heldout_photos',
-           'RecordData', 'record_data', 'training_batches', 'check_cached', 'sources_text', 'is_two_stage',
-           'two_stage_data', 'record_two_stage_sources', 'micro_batch_size', 'RecordedBatches', 'sampling_kwargs',
-           'check_sampling_params', 'restore_whole', 'ValidationImages', 'batch_figure', 'loss_figure',
-           'before_after_figure', 'photos_figure', 'save_pairs', 'TrainRun', 'run', 'parse_field', 'load_run_config',
-           'train_main']
+__all__ = ['VAL_METRICS', 'RunConfig', 'prior_name', 'method_kwargs', 'load_run_prior', 'run_instructions', 'run_data',
+           'heldout_photos', 'RecordData', 'record_data', 'training_batches', 'check_cached', 'sources_text',
+           'is_two_stage', 'validation_metric', 'two_stage_data', 'record_two_stage_sources', 'micro_batch_size',
+           'RecordedBatches', 'sampling_kwargs', 'check_sampling_params', 'restore_whole', 'ValidationImages',
+           'batch_figure', 'loss_figure', 'before_after_figure', 'photos_figure', 'save_pairs', 'TrainRun', 'run',
+           'parse_field', 'load_run_config', 'train_main']
 
 # %% ../../nbs/80_recipes/00_train.ipynb #e422e3e9
 @dataclass
@@ -77,6 +77,8 @@ class RunConfig:
     patience:int|None = 3 # two-stage: early stopping after this many stage-2 validations without improvement
     n_val:int = 8 # two-stage: validation crops (real stand-in), scored by PSNR (Y)
     val_inference_steps:int = 4 # two-stage: sampling steps when validating
+    val_metric:str = 'psnr' # two-stage: the validation score that picks the kept step: 'psnr' (Y, against the clean crops), 'proxy_fs' (RealRestorer's FS with the offline judge and 1 − SSIM: a proxy, no weights), 'fs' (RealIR-Bench's FS: the VLM judge `val_vlm` and LPIPS-Alex)
+    val_vlm:str|None = None # two-stage, val_metric 'fs': a local vision-language model folder (RealRestorer: Qwen3-VL-8B-Instruct)
     seed:int = 0
     mixed_precision:str = 'no' # 'no', 'bf16', 'fp16' (accelerate)
     gradient_checkpointing:bool = False # on the prior's blocks (real scale)
@@ -200,11 +202,24 @@ def is_two_stage(cfg:RunConfig, m:Method) -> bool:
     "Whether the run follows the two-stage recipe: `cfg.recipe`, or the method's own for 'auto'."
     return (m.info.get('recipe', 'one-stage') if cfg.recipe == 'auto' else cfg.recipe) == 'two-stage'
 
+VAL_METRICS = ('psnr', 'proxy_fs', 'fs')
+
+def validation_metric(cfg:RunConfig):
+    "(restored, lq, hq) -> the two-stage validation score of `cfg.val_metric` (higher is better)."
+    if cfg.val_metric == 'psnr':
+        psnr = pyiqa.create_metric('psnr', test_y_channel=True, color_space='ycbcr', device='cpu')
+        return lambda x, lq, hq: psnr(x, hq).mean().item()
+    if cfg.val_metric == 'fs' and not cfg.val_vlm:
+        raise RRLibError("val_metric 'fs' needs val_vlm, a local vision-language model folder (RealIR-Bench's judge, e.g. Qwen3-VL-8B-Instruct), "
+                         "and LPIPS-Alex's weights; without them use val_metric 'proxy_fs'")
+    if cfg.val_metric not in VAL_METRICS: raise RRLibError(f"unknown val_metric {cfg.val_metric!r}; choose one of {', '.join(VAL_METRICS)}")
+    return FinalScore(vlm_dir=cfg.val_vlm if cfg.val_metric == 'fs' else None)
+
 def two_stage_data(cfg:RunConfig, m:Method, photos:dict, degrade_fn, stage1_steps:int,
                    batch_size:int|None=None, # crops per micro-batch of this process (default `cfg.batch_size`)
                    rank:int=0, # this process's rank: its own crops
                   ) -> tuple:
-    "(mixed batches, validate(module, step) -> PSNR on the real stand-in, a description) of the two-stage recipe."
+    "(mixed batches, validate(module, step) -> `val_metric` on the real stand-in, a description) of the two-stage recipe."
     bs = batch_size or cfg.batch_size
     real_degrade = lambda hq, g: degrade(hq, cfg.real_degradation, g)
     if isinstance(photos, RecordData): synthetic, real_pairs, val, syn_names, real_about = record_two_stage_sources(cfg, photos, degrade_fn, real_degrade, bs, rank)
@@ -216,10 +231,10 @@ def two_stage_data(cfg:RunConfig, m:Method, photos:dict, degrade_fn, stage1_step
         synthetic = PairedCrops({k: photos[k] for k in syn_names}, degrade_fn, size=cfg.crop_size, batch_size=bs, seed=cfg.seed, stream=rank)
         syn_names, real_about = sorted(syn_names), f"real STAND-IN sources (degraded by {cfg.real_degradation}): {real_names}"
     batches = MixedBatches(synthetic, real_pairs, bs, cfg.real_fraction, start_step=stage1_steps, seed=cfg.seed, rank=rank)
-    val_psnr = pyiqa.create_metric('psnr', test_y_channel=True, color_space='ycbcr', device='cpu')
+    score = validation_metric(cfg)
     def validate(module, step):
         pipe = m.make_pipeline(module); x = pipe(val.lq, **{**sampling_kwargs(cfg, pipe), 'num_inference_steps': cfg.val_inference_steps}, progress=False)
-        return val_psnr(x.float().cpu(), val.hq).mean().item()
+        return score(x.float().cpu(), val.lq.float().cpu(), val.hq.float().cpu())
     stage1 = f"steps 0-{stage1_steps - 1} synthetic ({syn_names}), constant lr" if stage1_steps else "stage 1 skipped"
     about = (f"two-stage: {stage1}; steps {stage1_steps}-{cfg.max_steps - 1} "
              f"real : synthetic = {cfg.real_fraction:g} : {1 - cfg.real_fraction:g}, cosine lr\n{real_about}")
@@ -485,7 +500,7 @@ def run(cfg:RunConfig) -> TrainRun:
                'total_minutes': round((time.time() - t_start) / 60, 2), 'degradation': cfg.degradation,
                'n_heldout': cfg.n_heldout, 'photos': photo_scores, 'trainable_parameters': m.trainable_parameters(),
                'recipe': 'two-stage' if two_stage else 'one-stage', 'stage1_steps': stage1_steps if two_stage else None,
-               'best_step': state.best and state.best['step'], 'best_val_psnr': state.best and round(state.best['metric'], 4),
+               'best_step': state.best and state.best['step'], 'val_metric': cfg.val_metric if two_stage else None, 'best_val': state.best and round(state.best['metric'], 4),
                'stopped_early': state.stopped,
                'real_data': f'STAND-IN (held-apart photos degraded by {cfg.real_degradation}; not real degradations)' if two_stage else None,
                'conventions': ('psnr_*/ssim_*: pyiqa on Y of YCbCr (BT.601), no border crop; psnr_rgb_*: RGB; lr_psnr_* (= lr4_*), lr8_*: '
