@@ -21,6 +21,7 @@ from ..core import RRLibError, as_generator, check_images, OwnMemoryLoading, exe
 from ..training.iddpm import learned_sigma_ddpm_loss, integer_timesteps
 from ..sampling.restore import restore_images
 from ..sampling.guidance import encode_prompts
+from ..sampling.tiles import current_tiling, tiled_image
 from ..data.datasets import step_generator
 from .registry import METHODS, Method, param_report
 
@@ -261,8 +262,11 @@ def reference_images(restorer, lq:torch.Tensor) -> torch.Tensor:
     with torch.no_grad(): return restorer(lq.to(execution_device(restorer), p.dtype) if p is not None else lq).to(lq.dtype).clamp(0, 1)
 
 def dreamclear_condition(codec, restorer, lq:torch.Tensor) -> torch.Tensor:
-    "cat([z_lq, z_ref]) for LQ images `lq` (B, 3, H, W) in [0, 1]."
-    with torch.no_grad(): return torch.cat([codec.encode(lq), codec.encode(reference_images(restorer, lq))], dim=1)
+    "cat([z_lq, z_ref]) for LQ images `lq` (B, 3, H, W) in [0, 1]; inside a `tiling` context the reference restorer runs in the same tiles, in pixels."
+    tiles, f = current_tiling(), int(codec.downscale)
+    ref = (reference_images(restorer, lq) if tiles is None or restorer is None else
+           tiled_image(lambda x: reference_images(restorer, x), lq, tiles[0] * f, tiles[1] * f))
+    with torch.no_grad(): return torch.cat([codec.encode(lq), codec.encode(ref)], dim=1)
 
 # %% ../../nbs/60_methods/04_dreamclear.ipynb #e4517400
 class DreamClearPipeline(OwnMemoryLoading, DiffusionPipeline):

@@ -229,7 +229,7 @@ def _t(prior, B:int, dtype) -> torch.Tensor:
     return torch.full((B,), 0.5 if prior.objective == 'flow' else 500.0, device='meta', dtype=dtype)
 
 _COND_LATENTS = {'dreamclear': 2}  # latents stacked in a method's condition (DreamClear: the LQ's and the reference restorer's)
-_PIXEL_MODULES = {'dreamclear': 'restorer'}  # a method's module (in its `info`) run on the whole LQ photo before sampling
+_PIXEL_MODULES = {'dreamclear': 'restorer'}  # a method's module (in its `info`) run on the LQ photo before sampling (in the latent tiles, when tiled)
 
 def _step(prior, m, z:torch.Tensor):
     t = _t(prior, z.shape[0], z.dtype)
@@ -262,10 +262,11 @@ def estimate_memory(base_model:str, # a `REAL_PRIORS` name, an embedded tiny pri
             **_codec_peaks(str(base_model), dt, (H, W), batch, vae_tile, fused_attention)}
     helper = m.info.get(_PIXEL_MODULES.get(m.name)) if m else None
     if isinstance(helper, torch.nn.Module):
-        x = torch.zeros(batch, 3, H, W, device='meta', dtype=dt)
+        x = torch.zeros(batch, 3, min(t * f, H), min(t * f, W), device='meta', dtype=dt)  # in the latent tiles, in pixels (`tiled_image`)
         acts['reference restorer'] = forward_peak(lambda: helper(x), fused_attention)
     img, lat, cond = batch * 3 * H * W * 4, batch * C * h * w * 4, (_COND_LATENTS.get(m.name, 1) - 1 if m else 0)
-    held = {'vae encode': img, 'reference restorer': img, 'denoiser step': img + (4 + (t < max(h, w)) + cond + cfg) * lat,
+    # tiled, the reference restorer's blend holds an accumulator the size of the photo
+    held = {'vae encode': img, 'reference restorer': img * (1 + (t < max(h, w))), 'denoiser step': img + (4 + (t < max(h, w)) + cond + cfg) * lat,
             'vae decode': 2 * img + (3 + cond) * lat}
     return MemoryEstimate(params, acts, {k: v for k, v in held.items() if k in acts}, big, te)
 

@@ -12,7 +12,8 @@ import torch.nn.functional as F
 from ..core import RRLibError
 
 # %% auto #0
-__all__ = ['tile_starts', 'tile_weights', 'tiled_model', 'tiling', 'maybe_tiled', 'pad_to_multiple']
+__all__ = ['tile_starts', 'tile_weights', 'tiled_model', 'tiling', 'maybe_tiled', 'current_tiling', 'tiled_image',
+           'pad_to_multiple']
 
 # %% ../../nbs/50_sampling/03_tiles.ipynb #017e2af9
 def tile_starts(size:int, # latent side
@@ -109,6 +110,26 @@ def maybe_tiled(model, # (z, t, cond) -> prediction
     "`model` tiled as the enclosing `tiling` context says, or `model` itself."
     cfg = _TILING.get()
     return model if cfg is None else tiled_model(model, *cfg)
+
+def current_tiling() -> tuple[int, int]|None:
+    "(tile, overlap) in latent pixels of the enclosing `tiling` context, or None outside one."
+    cfg = _TILING.get()
+    return None if cfg is None else cfg[:2]
+
+def tiled_image(fn, # (B, C, h, w) -> (B, C', h, w): a local image-to-image network (convolutions, windowed attention)
+                x:torch.Tensor, # (B, C, H, W)
+                tile:int, # window side in pixels
+                overlap:int, # minimum overlap of windows in pixels
+               ) -> torch.Tensor:
+    "`fn` applied window by window over `x`, the outputs blended by the same weights as the latent tiles (memory grows with the window)."
+    windows = tile_weights(tuple(x.shape[-2:]), tile, overlap)
+    if len(windows) == 1: return fn(x)
+    acc, norm = None, torch.zeros(x.shape[-2:], dtype=torch.float32)
+    for r, c, w in windows:
+        y = fn(x[..., r, c])
+        if acc is None: acc = torch.zeros((*y.shape[:-2], *x.shape[-2:]), dtype=torch.float32, device=y.device)
+        acc[..., r, c] += y.float() * w.to(y.device); norm[r, c] += w
+    return (acc / norm.to(acc.device)).to(y.dtype)
 
 # %% ../../nbs/50_sampling/03_tiles.ipynb #3ff574a3
 def pad_to_multiple(x:torch.Tensor, # (B, C, H, W)
