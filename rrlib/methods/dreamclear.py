@@ -27,7 +27,7 @@ from .registry import METHODS, Method, param_report
 
 # %% auto #0
 __all__ = ['AdaptiveModulator', 'MixtureOfAdaptiveModulators', 'DegradationCrossAttention', 'MoAMBlock', 'DreamClearAdapter',
-           'dreamclear_output', 'ReferenceRestorer', 'train_reference_restorer', 'reference_images',
+           'dreamclear_output', 'ReferenceRestorer', 'train_reference_restorer', 'reference_images', 'tiled_reference',
            'dreamclear_condition', 'DreamClearPipeline', 'dreamclear_step_loss', 'caption_prompts', 'build_dreamclear',
            'dreamclear_param_counts', 'dreamclear_params']
 
@@ -261,12 +261,15 @@ def reference_images(restorer, lq:torch.Tensor) -> torch.Tensor:
     p = next(restorer.parameters(), None)
     with torch.no_grad(): return restorer(lq.to(execution_device(restorer), p.dtype) if p is not None else lq).to(lq.dtype).clamp(0, 1)
 
+def tiled_reference(restorer, lq:torch.Tensor, downscale:int) -> torch.Tensor:
+    "`reference_images`, inside a `tiling` context in its tiles (in pixels: the latent tiles × the codec's `downscale`), so its memory grows with the tile."
+    tiles = current_tiling()
+    if tiles is None or restorer is None: return reference_images(restorer, lq)
+    return tiled_image(lambda x: reference_images(restorer, x), lq, tiles[0] * downscale, tiles[1] * downscale)
+
 def dreamclear_condition(codec, restorer, lq:torch.Tensor) -> torch.Tensor:
-    "cat([z_lq, z_ref]) for LQ images `lq` (B, 3, H, W) in [0, 1]; inside a `tiling` context the reference restorer runs in the same tiles, in pixels."
-    tiles, f = current_tiling(), int(codec.downscale)
-    ref = (reference_images(restorer, lq) if tiles is None or restorer is None else
-           tiled_image(lambda x: reference_images(restorer, x), lq, tiles[0] * f, tiles[1] * f))
-    with torch.no_grad(): return torch.cat([codec.encode(lq), codec.encode(ref)], dim=1)
+    "cat([z_lq, z_ref]) for LQ images `lq` (B, 3, H, W) in [0, 1] (the reference in the latent tiles when tiled)."
+    with torch.no_grad(): return torch.cat([codec.encode(lq), codec.encode(tiled_reference(restorer, lq, int(codec.downscale)))], dim=1)
 
 # %% ../../nbs/60_methods/04_dreamclear.ipynb #e4517400
 class DreamClearPipeline(OwnMemoryLoading, DiffusionPipeline):
@@ -303,7 +306,7 @@ class DreamClearPipeline(OwnMemoryLoading, DiffusionPipeline):
                 ) -> torch.Tensor:
         "Restored images (B, 3, H, W) in [0, 1]."
         prior = self.prior()
-        with_reference = lambda x, z_lq: torch.cat([z_lq, prior.codec.encode(reference_images(self.restorer, x))], dim=1)  # z_cond
+        with_reference = lambda x, z_lq: torch.cat([z_lq, prior.codec.encode(tiled_reference(self.restorer, x, int(prior.codec.downscale)))], dim=1)  # z_cond
         pk, nk = encode_prompts(self.captions, len(images), prompt, negative_prompt, guidance_scale, keys=('prompt_embeds',))
         return restore_images(prior, lambda z, t, z_cond, **p: dreamclear_output(prior, self.adapter, z, t, z_cond, **p), images,
                               num_inference_steps, generator, batch_size, progress=progress, condition=with_reference, callback=callback,
