@@ -30,18 +30,21 @@ no GPU was lent to this task, so there is no CUDA row):
     dra         tiny-sd3      512     -   cannot restore (the tiny SD3's positional embeddings end at 256 px; the planner says so too)
     dra         tiny-sd3      512   128      30.2            34.6      0.87          27.2      1.11
     dreamclear  tiny-pixart   128     -      45.5            61.7      0.74          45.7      1.00
-    dreamclear  tiny-pixart   256     -     133.0           156.7      0.85         133.8      0.99
-    dreamclear  tiny-pixart   512     -     483.3           557.7      0.87         486.3      0.99
-    dreamclear  tiny-pixart   512   128     483.3           576.6      0.84         486.3      0.99
+    dreamclear  tiny-pixart   256     -     133.0           158.3      0.84         133.8      0.99
+    dreamclear  tiny-pixart   256   128      46.8            59.9      0.78          48.5      0.96
+    dreamclear  tiny-pixart   512     -     483.3           503.8      0.96         486.3      0.99
+    dreamclear  tiny-pixart   512   128      51.3            70.8      0.72          57.0      0.90
     (MiB; the 128-tile rows at 128 px equal the untiled ones and are left out)
 
-* Against the live tensors (what the planner models) the estimate is within 0 to +14 % in every case.
-* Against the resident set it is 8-33 % low: within 25 % in 11 of 17 cases, not in the other 6 (dra at 128/256, fluxir
-  at 256 tiled and 512 untiled). The gap is not tensors (see the live column) but the CPU allocator and kernels: glibc keeps
-  freed blocks, so the resident peak ran 1.1-1.45× the live peak. `rrlib restore --memory auto` therefore plans with 70 % of
-  the available RAM on the CPU (90 % of an accelerator's free memory).
-* DreamClear's peak is its SwinIR-style reference restorer, which runs on the whole photo before sampling: latent tiles
-  do not lower it (483 MiB at 512², tiled or not), which the planner shows.
+* The DreamClear rows at 256² and the tiled 512² row were measured again on 2026-12-02, after the reference restorer
+  began to run in the latent tiles (`rrlib.methods.dreamclear.tiled_reference`): the tiled 512² restore went from 576.6 to
+  70.8 MiB.
+* Against the live tensors (what the planner models) the estimate is within −10 to +14 % in every case.
+* Against the resident set it is 4-33 % low: within 25 % in 7 of the 14 measured cases, and 26-33 % low in the other 7
+  (fluxir at 256 tiled and 512 untiled, dra at 128, 256 and 256 tiled, dreamclear at 128 and 512 tiled). The gap is not
+  tensors (see the live column) but the CPU allocator and kernels: glibc keeps freed blocks, so the resident peak ran
+  1.04-1.6× the live peak. `rrlib restore --memory auto` therefore plans with 70 % of the available RAM on the CPU (90 % of
+  an accelerator's free memory).
 """
 from __future__ import annotations
 import argparse, json, os, subprocess, sys, tempfile, time
