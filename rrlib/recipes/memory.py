@@ -199,6 +199,7 @@ class MemoryEstimate:
     buffers:dict # phase -> bytes of the photo-sized tensors held while it runs
     largest_layer:int # bytes of the largest layer (sequential offload)
     text_encoders:tuple=() # the names in `params` that are text encoders
+    resident:int=0 # bytes that stay on the device under offload (the pipeline's `_exclude_from_cpu_offload`: an adapter that calls the prior, the prompt embeddings)
 
     def phase(self, name:str) -> int: return self.activations[name] + self.buffers.get(name, 0)
 
@@ -207,11 +208,11 @@ class MemoryEstimate:
         p, run = self.params, max(map(self.phase, self.activations))
         if offload == 'none':
             return max(sum(p.values()), sum(v for k, v in p.items() if k not in self.text_encoders) + run)
-        if offload == 'model':  # one model on the device at a time (diffusers' enable_model_cpu_offload)
+        if offload == 'model':  # one model on the device at a time (diffusers' enable_model_cpu_offload), and what stays there
             den = p['denoiser'] + p['adapter'] + p['prompt'] + max(self.phase(k) for k in self.activations if not k.startswith('vae'))
-            vae = p['vae'] + max(self.phase('vae encode'), self.phase('vae decode'))
-            return max([p[n] for n in self.text_encoders] + [den, vae])
-        if offload == 'sequential': return self.largest_layer + run
+            vae = self.resident + p['vae'] + max(self.phase('vae encode'), self.phase('vae decode'))
+            return max([self.resident + p[n] for n in self.text_encoders] + [den, vae])
+        if offload == 'sequential': return self.resident + self.largest_layer + run
         raise RRLibError(f"unknown offload {offload!r}; choose one of {', '.join(OFFLOADS)}")
 
 # %% ../../nbs/80_recipes/08_memory.ipynb #407f238e
@@ -268,7 +269,9 @@ def estimate_memory(base_model:str, # a `REAL_PRIORS` name, an embedded tiny pri
     # tiled, the reference restorer's blend holds an accumulator the size of the photo
     held = {'vae encode': img, 'reference restorer': img * (1 + (t < max(h, w))), 'denoiser step': img + (4 + (t < max(h, w)) + cond + cfg) * lat,
             'vae decode': 2 * img + (3 + cond) * lat}
-    return MemoryEstimate(params, acts, {k: v for k, v in held.items() if k in acts}, big, te)
+    kept = getattr(type(m.make_pipeline(m.adapter)), '_exclude_from_cpu_offload', []) if m else []
+    resident = (params['adapter'] if 'adapter' in kept else 0) + (params['prompt'] if 'prompt' in kept else 0)
+    return MemoryEstimate(params, acts, {k: v for k, v in held.items() if k in acts}, big, te, resident)
 
 @functools.lru_cache(maxsize=16)
 def _weights(base_model:str, method:str|None, dt:torch.dtype, kw:str) -> tuple:
