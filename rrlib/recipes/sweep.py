@@ -17,7 +17,7 @@ from ..core import RRLibError, atomic_write_text
 __all__ = ['ABLATION_COLUMNS', 'split_values', 'notebook_parameters', 'is_run_config_notebook', 'parse_value',
            'parse_assignments', 'grid_points', 'point_name', 'is_finished', 'run_point', 'point_main', 'run_local',
            'slurm_script', 'run_submitit', 'summary_table', 'write_summary', 'merged', 'sweep', 'ablation_table',
-           'ablation_figure', 'sweep_main']
+           'ablation_figure', 'rss_figure', 'sweep_main']
 
 # %% ../../nbs/80_recipes/03_sweep.ipynb #8f0f3b84
 def split_values(text:str) -> list[str]:
@@ -288,6 +288,19 @@ def ablation_figure(table, columns=('psnr', 'lr_psnr', 'detail_ratio'), title:st
         ax.grid(axis='y', alpha=0.3)
     axs[0, 0].legend(fontsize=7); fig.suptitle(title, fontsize=10); fig.tight_layout()
     plt.close(fig); return fig
+
+def rss_figure(rss, # the DRA ablation's RSS grid (`rss.csv`): columns rss_w, rss_a, the metrics; a 'no RSS' row (w = 0)
+               columns=('psnr', 'lr_psnr', 'detail_ratio')):
+    "DRA Fig. 6c: each metric against the RSS threshold a, a line per weight w, no RSS dashed."
+    import matplotlib.pyplot as plt
+    fig, axs = plt.subplots(1, len(columns), figsize=(3.7 * len(columns), 3.3), squeeze=False)
+    on, off = rss[rss.rss_w > 0], rss[rss.rss_w == 0]
+    for ax, c in zip(axs[0], columns):
+        for w, g in on.groupby('rss_w'): ax.plot(g.rss_a, g[c], 'o-', label=f'w = {w:g}')
+        if len(off): ax.axhline(float(off[c].iloc[0]), color='k', ls='--', lw=1, label='no RSS')
+        ax.set_xlabel('threshold a'); ax.set_title(c, fontsize=9); ax.grid(alpha=0.3)
+    axs[0, 0].legend(fontsize=7); fig.suptitle("DRA: the Restoration Sampling Strategy's threshold a and weight w (Fig. 6c)", fontsize=10)
+    fig.tight_layout(); plt.close(fig); return fig
 
 # %% ../../nbs/80_recipes/03_sweep.ipynb #6d927322
 def sweep_main(argv:list[str]|None=None) -> int:
