@@ -276,16 +276,22 @@ def ablation_table(summary, # a `sweep` summary table (or summary.csv read back,
     return pd.DataFrame.from_dict(rows, orient='index')
 
 def ablation_figure(table, columns=('psnr', 'lr_psnr', 'detail_ratio'), title:str=''):
-    "Bars of `columns` per variant, the input's value a dashed line."
-    import matplotlib.pyplot as plt
+    "A point per variant for each of `columns` (the axis spans the values, not from 0), the input's value a dashed line; failed variants marked."
+    import matplotlib.pyplot as plt, numpy as np
     rows = table.drop(index='input', errors='ignore')
     fig, axs = plt.subplots(1, len(columns), figsize=(3.6 * len(columns), 3.4), squeeze=False)
     for ax, c in zip(axs[0], columns):
         v = rows[c].astype(float)
-        ax.bar(range(len(v)), v.fillna(0), color=['tab:blue' if x == x else 'tab:red' for x in v])
-        if 'input' in table.index and table.loc['input', c] is not None: ax.axhline(float(table.loc['input', c]), color='k', ls='--', lw=1, label='input')
+        ax.plot(range(len(v)), v, 'o', color='tab:blue', ms=7)
+        ref = float(table.loc['input', c]) if 'input' in table.index and table.loc['input', c] is not None else None
+        if ref is not None: ax.axhline(ref, color='k', ls='--', lw=1, label='input')
+        known = [x for x in [*v.dropna(), ref] if x is not None and x == x]
+        if known:
+            lo, hi = min(known), max(known); pad = 0.12 * (hi - lo) or 0.05 * abs(hi) or 0.1
+            ax.set_ylim(lo - pad, hi + pad)
+            for j in np.flatnonzero(v.isna().to_numpy()): ax.plot(j, lo, 'x', color='tab:red', ms=8)  # failed: no score
         ax.set_xticks(range(len(v))); ax.set_xticklabels(rows.index, rotation=35, ha='right', fontsize=7); ax.set_title(c, fontsize=9)
-        ax.grid(axis='y', alpha=0.3)
+        ax.grid(alpha=0.3)
     axs[0, 0].legend(fontsize=7); fig.suptitle(title, fontsize=10); fig.tight_layout()
     plt.close(fig); return fig
 
