@@ -240,7 +240,9 @@ def process_nb(nb_path: str, mode: str = 'all', timeout: int = 900) -> dict:
             for f in figs:
                 if f.suffix.lower() in ('.png', '.jpg', '.jpeg', '.svg', '.gif', '.webp'): parts.append(f'![{f.name}](/_figures/{f.name})')
                 elif f.suffix == '.md':
-                    parts.append(re.sub(r'^(#+)', r'\1##', f.read_text(), flags=re.M))
+                    md = re.sub(r'^(#+)', r'\1##', f.read_text(), flags=re.M)
+                    # its images sit beside it in figures/: a relative link points to the site's copy of that folder
+                    parts.append(re.sub(r'\]\((?![a-z]+:|/|#)([^)\s]+\.(?:png|jpe?g|svg|gif|webp))\)', r'](/_figures/\1)', md))
             flags = sorted(d.keys() & set(c.tst_flags.split()))
             why = (f"not run at docs build time (`#| {' '.join(flags)}`)" if mode == 'all' and flags else
                    'not run: this notebook is shown unexecuted' if mode == 'none' else f'not run in this build (`DOCS_EXEC={mode}`)')
