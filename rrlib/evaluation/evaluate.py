@@ -229,11 +229,11 @@ class FinalScore:
 
     def rs(self, inp:torch.Tensor, out:torch.Tensor, task:str, clean:torch.Tensor|None=None) -> float|None:
         "RS of one pair on `task` (None where the judge gave no score); the offline judge's fidelity cap where `clean` is given."
-        before, after = self.judge.rate(inp, task).score, self.judge.rate(out, task).score
-        if before is None or after is None: return None
-        if self.name == 'proxy_fs' and clean is not None and lr_psnr(out, clean).item() < lr_psnr(inp, clean).item():
-            after = min(after, self.judge.rate(clean, task).score)  # no reward for texture that is not there
-        return restoration_score(before, after)
+        if self.name == 'proxy_fs':  # the offline judge rates every type; with the clean image, its fidelity cap
+            before = self.judge.scores(inp, task)[0].item()
+            after = (self.judge.scores(out, task) if clean is None else self.judge.restoration_scores(out, task, inp, clean))[0].item()
+        else: before, after = self.judge.rate(inp, task).score, self.judge.rate(out, task).score
+        return None if before is None or after is None else restoration_score(before, after)
 
     def __call__(self, restored:torch.Tensor, # (B, 3, H, W) restorations in [0, 1]
                  lq:torch.Tensor, # (B, 3, H, W) their inputs, at the restorations' size

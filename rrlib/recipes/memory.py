@@ -252,7 +252,7 @@ def estimate_memory(base_model:str, # a `REAL_PRIORS` name, an embedded tiny pri
                    ) -> MemoryEstimate:
     "The bytes of a restore of one `size` photo (see the markdown above for what is counted and how)."
     dt, kw = DTYPE_NAMES[dtype], json.dumps(method_kwargs or {}, sort_keys=True)
-    params, big, te = _weights(str(base_model), method, dt, kw)
+    params, big, te, resident = _weights(str(base_model), method, dt, kw)
     prior, m = _meta_parts(str(base_model), method, dt, kw)
     codec = as_codec(prior.vae)
     f, C = int(codec.downscale), codec.latent_channels
@@ -269,19 +269,19 @@ def estimate_memory(base_model:str, # a `REAL_PRIORS` name, an embedded tiny pri
     # tiled, the reference restorer's blend holds an accumulator the size of the photo
     held = {'vae encode': img, 'reference restorer': img * (1 + (t < max(h, w))), 'denoiser step': img + (4 + (t < max(h, w)) + cond + cfg) * lat,
             'vae decode': 2 * img + (3 + cond) * lat}
-    kept = getattr(type(m.make_pipeline(m.adapter)), '_exclude_from_cpu_offload', []) if m else []
-    resident = (params['adapter'] if 'adapter' in kept else 0) + (params['prompt'] if 'prompt' in kept else 0)
     return MemoryEstimate(params, acts, {k: v for k, v in held.items() if k in acts}, big, te, resident)
 
 @functools.lru_cache(maxsize=16)
 def _weights(base_model:str, method:str|None, dt:torch.dtype, kw:str) -> tuple:
-    "(bytes by part, the largest layer's bytes, the text encoders' names) of `estimate_memory`."
+    "(bytes by part, the largest layer's bytes, the text encoders' names, the bytes offload leaves on the device) of `estimate_memory`."
     prior, m = _meta_parts(base_model, method, dt, kw)
     te, te_big = _text_encoder_stats(json.dumps(prior_spec(base_model).text_encoders, sort_keys=True), dt)
     extra = [v for v in (m.info.values() if m else ()) if isinstance(v, torch.nn.Module)]  # e.g. DreamClear's reference restorer
     params = {'denoiser': param_bytes(prior.denoiser), 'adapter': sum(map(param_bytes, [m.adapter, *extra])) if m else 0,
               'vae': param_bytes(prior.vae), 'prompt': param_bytes(prior.prompt), **te}
-    return params, max(largest_layer_bytes(prior.denoiser, prior.vae, *([m.adapter] if m else [])), te_big), tuple(te)
+    kept = getattr(type(m.make_pipeline(m.adapter)), '_exclude_from_cpu_offload', []) if m else []  # what offload leaves on the device
+    resident = (params['adapter'] if 'adapter' in kept else 0) + (params['prompt'] if 'prompt' in kept else 0)
+    return params, max(largest_layer_bytes(prior.denoiser, prior.vae, *([m.adapter] if m else [])), te_big), tuple(te), resident
 
 @functools.lru_cache(maxsize=16)
 def _codec_peaks(base_model:str, dt:torch.dtype, HW:tuple, batch:int, vae_tile:bool, fused_attention:bool) -> dict:

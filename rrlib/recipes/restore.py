@@ -381,7 +381,7 @@ def _parser() -> argparse.ArgumentParser:
 from .memory import OFFLOADS, TILE_SIDES, plan_memory, free_memory, format_plan, prior_spec
 
 AUTO_OFFLOADS = OFFLOADS  # offload modes `--memory auto` may choose, in order (see `enable_offload`)
-HEADROOM = {'cpu': 0.7, 'accelerator': 0.9}  # share of the free memory a plan may use: the CPU's resident set ran 1.1-1.45x the live tensors (benchmarks/restore_memory_plan.py)
+HEADROOM = {'cpu': 0.7, 'accelerator': 0.9}  # share of the free memory a plan may use: the CPU's resident set ran 1.04-1.6x the live tensors (benchmarks/restore_memory_plan.py)
 
 def _memory_args(p:argparse.ArgumentParser):
     p.add_argument('--memory', default='manual', choices=['manual', 'auto'], help="auto: choose --dtype, --offload and --tile from the free accelerator memory (or the available RAM) by rrlib.recipes.memory's estimate; options given explicitly are kept (default manual)")

@@ -287,16 +287,18 @@ def sampling_kwargs(cfg:RunConfig, pipe) -> dict:
     "How every restoration of the run samples: the keywords of the method's pipeline `pipe` (`control_scale` where it takes one, then `sampling_params`)."
     kw = dict(num_inference_steps=cfg.num_inference_steps, generator=cfg.seed, guidance_scale=cfg.guidance_scale,
               strength=cfg.strength, color_fix=cfg.color_fix)
-    takes = inspect.signature(type(pipe).__call__).parameters
-    if 'control_scale' in takes: kw['control_scale'] = cfg.control_scale
+    if 'control_scale' in inspect.signature(type(pipe).__call__).parameters: kw['control_scale'] = cfg.control_scale
     return {**kw, **check_sampling_params(cfg.sampling_params, pipe)}
+
+_OWN_KEYWORDS = {'self', 'images', 'num_inference_steps', 'generator', 'guidance_scale', 'strength', 'color_fix', 'control_scale',  # their own fields
+                 'batch_size', 'progress', 'callback', 'prompt', 'negative_prompt'}  # and what the caller passes
 
 def check_sampling_params(params:dict, # extra keywords of a pipeline's `__call__` (`RunConfig.sampling_params`)
                           pipe) -> dict:
-    "`params`, or a one-line error naming any keyword the pipeline `pipe` does not take."
+    "`params`, or a one-line error naming any keyword the pipeline `pipe` does not take (or that a `RunConfig` field of its own sets)."
     takes = inspect.signature(type(pipe).__call__).parameters
-    bad = sorted(set(params or {}) - set(takes) | set(params or {}) & {'images', 'self'})
-    if bad: raise RRLibError(f"sampling_params {bad}: {type(pipe).__name__} takes no such keyword; it takes {', '.join(k for k in takes if k not in ('self', 'images'))}")
+    bad = sorted(k for k in params or {} if k not in takes or k in _OWN_KEYWORDS)
+    if bad: raise RRLibError(f"sampling_params {bad}: not an extra keyword of {type(pipe).__name__}; it takes {', '.join(k for k in takes if k not in _OWN_KEYWORDS)} (the others are RunConfig fields)")
     return dict(params or {})
 
 def restore_whole(pipe, # the method's pipeline

@@ -121,15 +121,8 @@ def tiled_image(fn, # (B, C, h, w) -> (B, C', h, w): a local image-to-image netw
                 tile:int, # window side in pixels
                 overlap:int, # minimum overlap of windows in pixels
                ) -> torch.Tensor:
-    "`fn` applied window by window over `x`, the outputs blended by the same weights as the latent tiles (memory grows with the window)."
-    windows = tile_weights(tuple(x.shape[-2:]), tile, overlap)
-    if len(windows) == 1: return fn(x)
-    acc, norm = None, torch.zeros(x.shape[-2:], dtype=torch.float32)
-    for r, c, w in windows:
-        y = fn(x[..., r, c])
-        if acc is None: acc = torch.zeros((*y.shape[:-2], *x.shape[-2:]), dtype=torch.float32, device=y.device)
-        acc[..., r, c] += y.float() * w.to(y.device); norm[r, c] += w
-    return (acc / norm.to(acc.device)).to(y.dtype)
+    "`fn` applied window by window over `x`, the outputs blended as the latent tiles are (`tiled_model`): memory grows with the window."
+    return tiled_model(lambda z, t, cond: fn(z), tile, overlap)(x, None, None)
 
 # %% ../../nbs/50_sampling/03_tiles.ipynb #3ff574a3
 def pad_to_multiple(x:torch.Tensor, # (B, C, H, W)
